@@ -1,0 +1,113 @@
+# writewatch top-level Makefile (GNU Make).
+#   make                 library (shared + static), tool, tests, examples, bench
+#   make check           run the test suite once per backend
+#   make check-san       the same suite built with ASan + UBSan
+#   make demo            build and run the demo
+#   make install         PREFIX=/usr/local DESTDIR= ...
+#   WERROR=1             warnings are errors (CI sets it)
+
+VERSION      := 0.1.0
+SOVERSION    := 0
+PREFIX       ?= /usr/local
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+BUILD    ?= build
+WARN     := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wpointer-arith \
+            -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wundef
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) -Iinclude
+LIBFLAGS  := $(BASEFLAGS) -fPIC -fvisibility=hidden -Isrc
+LDLIBS    := -pthread -lm
+
+LIB_SRCS   := $(sort $(wildcard src/*.c))
+LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+TEST_SRCS  := $(sort $(wildcard tests/*.c))
+TESTS      := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+TOOL       := $(BUILD)/writewatch
+EX_SRCS    := $(sort $(wildcard examples/*.c))
+EXAMPLES   := $(EX_SRCS:examples/%.c=$(BUILD)/examples/%)
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+ENGINE_SRCS := $(sort $(wildcard bench/engine/*.c))
+BENCHES    := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+HEADERS    := $(wildcard include/*.h include/writewatch/*.h)
+SHARED     := $(BUILD)/libwritewatch.so.$(VERSION)
+STATIC     := $(BUILD)/libwritewatch.a
+
+.PHONY: all lib check check-san demo install uninstall clean
+all: lib $(TESTS) $(if $(TOOL_SRCS),$(TOOL)) $(EXAMPLES) $(BENCHES)
+lib: $(SHARED) $(STATIC) $(BUILD)/writewatch.pc
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIBFLAGS) -c -o $@ $<
+
+$(SHARED): $(LIB_OBJS) src/libwritewatch.map
+	$(CC) $(CFLAGS) $(SANFLAGS) -shared -Wl,-soname,libwritewatch.so.$(SOVERSION) \
+		-Wl,--version-script=src/libwritewatch.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf libwritewatch.so.$(VERSION) $(BUILD)/libwritewatch.so.$(SOVERSION)
+	ln -sf libwritewatch.so.$(SOVERSION) $(BUILD)/libwritewatch.so
+
+$(STATIC): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/writewatch.pc: writewatch.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Programs link the static library so they run from the tree, with or without sanitizers.
+$(BUILD)/tests/%: tests/%.c tests/tt.h $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -Itests -o $@ $< $(STATIC) $(LDLIBS)
+$(BUILD)/examples/%: examples/%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
+# bench/engine/*.c is the measuring engine shared by bench/ programs and the tool.
+$(BUILD)/bench/%: bench/%.c $(ENGINE_SRCS) $(wildcard bench/engine/*.h) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -Isrc -Ibench/engine -o $@ $< $(ENGINE_SRCS) $(STATIC) $(LDLIBS)
+$(TOOL): $(TOOL_SRCS) $(wildcard tools/*.h) $(ENGINE_SRCS) $(wildcard bench/engine/*.h) $(STATIC)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -Isrc -Itools -Ibench/engine -o $@ $(TOOL_SRCS) $(ENGINE_SRCS) $(STATIC) $(LDLIBS)
+
+check: all
+	BUILD=$(BUILD) tests/run.sh
+
+check-san:
+	$(MAKE) SAN=1 BUILD=build-san WERROR=$(WERROR) check
+
+demo: all
+	@if [ -x $(TOOL) ]; then $(TOOL) demo; else $(BUILD)/examples/demo; fi
+
+install: lib $(if $(TOOL_SRCS),$(TOOL))
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/writewatch $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(BINDIR)
+	install -m 644 include/writewatch.h $(DESTDIR)$(INCLUDEDIR)/
+	for h in include/writewatch/*.h; do [ -e "$$h" ] && install -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/writewatch/; done; true
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
+	ln -sf libwritewatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libwritewatch.so.$(SOVERSION)
+	ln -sf libwritewatch.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libwritewatch.so
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(BUILD)/writewatch.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	for m in man/*.3; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done; true
+	for m in man/*.1; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+	if [ -x $(TOOL) ]; then install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libwritewatch.* $(DESTDIR)$(PKGCONFIGDIR)/writewatch.pc \
+	      $(DESTDIR)$(INCLUDEDIR)/writewatch.h $(DESTDIR)$(BINDIR)/writewatch
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/writewatch
+
+clean:
+	rm -rf build build-san

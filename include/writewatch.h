@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * writewatch: exact, fast page write tracking for Linux.
+ *
+ * A tracker watches ranges of the calling process's memory and tells which
+ * pages were written since the range was watched or last reset.  Every
+ * function returns >= 0 on success or a negative errno value; none prints,
+ * none sets errno on purpose.  See writewatch(3) for the overview.
+ */
+#ifndef WRITEWATCH_H
+#define WRITEWATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WW_VERSION_MAJOR 0
+#define WW_VERSION_MINOR 1
+#define WW_VERSION_PATCH 0
+
+struct ww_tracker;                      /* opaque */
+
+enum ww_backend {
+	WW_BACKEND_AUTO = 0,            /* WRITEWATCH_BACKEND env var, else the best available */
+	WW_BACKEND_UFFD_ASYNC,          /* UFFD_FEATURE_WP_ASYNC + PAGEMAP_SCAN (Linux >= 6.7) */
+	WW_BACKEND_UFFD_SYNC,           /* userfaultfd write-protect + fault thread (Linux >= 5.7) */
+	WW_BACKEND_MPROTECT,            /* read-only pages + SIGSEGV handler (any kernel) */
+};
+#define WW_BACKEND_COUNT 4              /* number of enum values, AUTO included */
+
+/* ww_get() / ww_get_regions() flags */
+#define WW_GET_RESET 1u                 /* reset exactly the pages returned */
+
+/* A run of written pages, [start, end), in units of the range's granularity. */
+struct ww_region {
+	uint64_t start;
+	uint64_t end;
+};
+
+/* Open a tracker.  flags must be 0 (reserved). */
+int ww_open(struct ww_tracker **out, enum ww_backend backend, unsigned flags);
+/* Unwatch everything (no write protection is left behind) and free.  NULL is a no-op. */
+void ww_close(struct ww_tracker *t);
+
+/* "uffd-async", "uffd-sync" or "mprotect" ("auto" never: AUTO resolves at open). */
+const char *ww_backend_name(const struct ww_tracker *t);
+enum ww_backend ww_backend_id(const struct ww_tracker *t);
+/* Name of a backend value, NULL for an unknown one. */
+const char *ww_backend_str(enum ww_backend b);
+/* Parse "uffd-async" / "uffd-sync" / "mprotect" / "auto"; -EINVAL if unknown. */
+int ww_backend_parse(const char *name, enum ww_backend *out);
+
+/*
+ * Start watching [addr, addr+len).  addr must be aligned to the range's
+ * granularity (the base page, or the huge page size on hugetlb memory); len
+ * is rounded up to it.  No page of the range is reported until written.
+ */
+int ww_watch(struct ww_tracker *t, void *addr, size_t len);
+/* Stop watching; the range may be a part of a watched range (it is split). */
+int ww_unwatch(struct ww_tracker *t, void *addr, size_t len);
+
+/*
+ * Written pages in [addr, addr+len) (rounded out to whole pages): at most
+ * max addresses, ascending, into pages[].  With WW_GET_RESET exactly the
+ * returned pages are re-armed, atomically per page.  Returns the count.
+ */
+ssize_t ww_get(struct ww_tracker *t, void *addr, size_t len,
+	       void **pages, size_t max, unsigned flags);
+
+/*
+ * Region form: runs of written pages into regions[] (at most max regions).
+ * *next (optional) receives the address where the walk stopped: addr+len
+ * when the whole range was covered, else the place to resume from.
+ */
+ssize_t ww_get_regions(struct ww_tracker *t, void *addr, size_t len,
+		       struct ww_region *regions, size_t max, unsigned flags,
+		       void **next);
+
+/* Re-arm every page of [addr, addr+len): none reads as written afterwards. */
+int ww_reset(struct ww_tracker *t, void *addr, size_t len);
+
+/*
+ * Report every page of [addr, addr+len) as written and make sure the kernel
+ * can write into it (on the mprotect backend a read(2) into a protected page
+ * fails with EFAULT; call this on the buffer first).  The pages stay written
+ * until the next reset.
+ */
+int ww_prepare_write(struct ww_tracker *t, void *addr, size_t len);
+
+/* Tracking granularity of the watched range holding addr, in bytes. */
+ssize_t ww_granularity(struct ww_tracker *t, void *addr);
+
+/* ---- what this machine offers ---- */
+
+struct ww_backend_info {
+	int available;                  /* 1 usable here, 0 not */
+	int error;                      /* when not: the -errno that said no */
+	char reason[160];               /* when not: why, in one line */
+};
+
+/* PAGEMAP_SCAN category bits, as the kernel numbers them */
+#define WW_PAGE_IS_WPALLOWED  (1u << 0)
+#define WW_PAGE_IS_WRITTEN    (1u << 1)
+#define WW_PAGE_IS_FILE       (1u << 2)
+#define WW_PAGE_IS_PRESENT    (1u << 3)
+#define WW_PAGE_IS_SWAPPED    (1u << 4)
+#define WW_PAGE_IS_PFNZERO    (1u << 5)
+#define WW_PAGE_IS_HUGE       (1u << 6)
+#define WW_PAGE_IS_SOFT_DIRTY (1u << 7)
+#define WW_PAGE_IS_GUARD      (1u << 8)
+
+struct ww_probe {
+	size_t size;                    /* set to sizeof(struct ww_probe) before the call */
+	char kernel_release[65];        /* uname -r */
+	enum ww_backend best;           /* what WW_BACKEND_AUTO picks without the env var */
+	struct ww_backend_info backends[WW_BACKEND_COUNT];  /* indexed by enum ww_backend */
+	uint64_t uffd_features;         /* UFFDIO_API feature bits this kernel offers (0: no uffd) */
+	int uffd_user_mode_only;        /* 1: only UFFD_USER_MODE_ONLY userfaultfds for this caller */
+	int pagemap_scan;               /* 1: PAGEMAP_SCAN ioctl present */
+	uint32_t pagemap_categories;    /* WW_PAGE_IS_* bits the kernel accepts */
+	long thp_enabled;               /* 0 never, 1 madvise, 2 always, -1 unknown */
+	long hugetlb_default_size;      /* bytes, 0 if none */
+	long hugetlb_free_pages;        /* free default-size hugetlb pages */
+};
+
+/* Fill *p (p->size set by the caller).  Never fails for a supported size. */
+int ww_probe(struct ww_probe *p);
+
+/* Library version "MAJOR.MINOR.PATCH". */
+const char *ww_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WRITEWATCH_H */

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uffd-async backend: UFFD_FEATURE_WP_ASYNC + PAGEMAP_SCAN (Linux >= 6.7).
+ *
+ * Watched memory is registered for write-protect on a userfaultfd whose
+ * faults the kernel resolves by itself: a write to a protected page just
+ * clears the page's uffd-wp bit, without a message, a thread or a signal.
+ * "Written" is therefore "uffd-wp bit clear", which PAGEMAP_SCAN reports as
+ * PAGE_IS_WRITTEN and, with PM_SCAN_WP_MATCHING, re-protects in the same
+ * page-table walk under the page-table lock: get-and-reset is atomic per
+ * page, and the TLB flush is done before the ioctl returns.
+ *
+ * Kernel bugs steered around (design.md):
+ * - PM_SCAN_WP_MATCHING is always given a non-empty vec (a NULL vec oopsed
+ *   on partial THP/hugetlb before 6.17);
+ * - hugetlb ranges are armed and re-armed with UFFDIO_WRITEPROTECT, never by
+ *   PAGEMAP_SCAN (which hung over unpopulated hugetlb holes and is unreliable
+ *   for 1 GiB pages): they are scanned read-only, then the reported pages
+ *   are protected, which still loses no write (a write between the two
+ *   lands on a page this call reports);
+ * - protection is removed before the userfaultfd is closed (closing left
+ *   uffd-wp bits behind before 6.8.10).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "kernel.h"
+
+#define VEC_LEN 512             /* page_region entries per PAGEMAP_SCAN call */
+
+struct async_state {
+	struct page_region vec[VEC_LEN];
+};
+
+static int async_probe(char *why, size_t whylen)
+{
+	enum ww_uffd_how how;
+	uint64_t features;
+	int ret = ww_k_uffd_features(&features, &how);
+
+	if (ret == -ENOSYS) {
+		ww_why(why, whylen, "kernel built without userfaultfd (CONFIG_USERFAULTFD)");
+		return -EOPNOTSUPP;
+	}
+	if (ret) {
+		ww_why(why, whylen, "userfaultfd refused: %s (vm.unprivileged_userfaultfd=0 and no "
+		       "CAP_SYS_PTRACE, or a seccomp filter)", strerror(-ret));
+		return -EOPNOTSUPP;
+	}
+	if (!(features & UFFD_FEATURE_WP_ASYNC)) {
+		ww_why(why, whylen, "kernel lacks UFFD_FEATURE_WP_ASYNC (needs Linux >= 6.7 with "
+		       "CONFIG_PTE_MARKER_UFFD_WP)");
+		return -EOPNOTSUPP;
+	}
+	if (ww_k_pagemap_scan_probe(NULL) != 1) {
+		ww_why(why, whylen, "kernel lacks the PAGEMAP_SCAN ioctl (needs Linux >= 6.7)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int async_open(struct ww_tracker *t)
+{
+	uint64_t want = UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, have = 0;
+	struct async_state *st;
+	enum ww_uffd_how how;
+	int ret;
+
+	ww_k_uffd_features(&have, NULL);
+	/* Needed for shmem and hugetlb on kernels that still check it. */
+	want |= have & UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	/* Async faults produce no messages: the fd is never read. */
+	ret = ww_k_uffd_open(true, &how);
+	if (ret < 0)
+		goto fail;
+	t->uffd = ret;
+	t->uffd_user_mode_only = how == WW_UFFD_USER_ONLY;
+	ret = ww_k_uffd_api(t->uffd, want, NULL, NULL);
+	if (ret)
+		goto fail;
+	ret = ww_k_pagemap_open(0);
+	if (ret < 0)
+		goto fail;
+	t->pagemap_fd = ret;
+	t->priv = st;
+	return 0;
+fail:
+	if (t->uffd >= 0)
+		close(t->uffd);
+	t->uffd = -1;
+	free(st);
+	return ret;
+}
+
+static void async_close(struct ww_tracker *t)
+{
+	close(t->pagemap_fd);
+	close(t->uffd);
+	t->pagemap_fd = t->uffd = -1;
+	free(t->priv);
+	t->priv = NULL;
+}
+
+static int async_watch(struct ww_tracker *t, struct ww_range *r)
+{
+	size_t len = r->end - r->start;
+	int ret;
+
+	ret = ww_k_uffd_register(t->uffd, r->start, len, UFFDIO_REGISTER_MODE_WP, NULL);
+	if (ret == -EINVAL)
+		return -EOPNOTSUPP;     /* a memory type this kernel cannot write-protect */
+	if (ret)
+		return ret;             /* EBUSY: another userfaultfd; EPERM: never writable */
+	/* WP_UNPOPULATED: never-touched pages get markers, so their first write counts. */
+	ret = ww_k_uffd_wp(t->uffd, r->start, len, true, false);
+	if (ret)
+		ww_k_uffd_unregister(t->uffd, r->start, len);
+	return ret;
+}
+
+static int async_unwatch(struct ww_tracker *t, struct ww_range *r, uintptr_t start,
+			 uintptr_t end, bool gone)
+{
+	int ret;
+
+	/*
+	 * Even when the memory was unmapped, both ioctls are safe: they act only
+	 * on VMAs registered with this userfaultfd, never on a newer mapping.
+	 * What is still mapped gets its protection and registration removed.
+	 */
+	ret = ww_k_uffd_wp(t->uffd, start, end - start, false, false);
+	if (ret && !gone)
+		return ret;
+	ret = ww_k_uffd_unregister(t->uffd, start, end - start);
+	return gone ? 0 : ret;
+}
+
+static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end,
+			  struct ww_region *out, size_t max_out, uint64_t max_pages,
+			  bool reset, uintptr_t *walk_end)
+{
+	struct async_state *st = t->priv;
+	bool wp_in_scan = reset && !r->hugetlb;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = PM_SCAN_CHECK_WPASYNC | (wp_in_scan ? PM_SCAN_WP_MATCHING : 0),
+		.start = start,
+		.end = end,
+		.vec = (uintptr_t)st->vec,
+		.vec_len = max_out < VEC_LEN ? max_out : VEC_LEN,
+		/* max_pages counts base pages; 0 means no limit. */
+		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages * (r->pagesize / WW_BASE_PAGE),
+		.category_mask = PAGE_IS_WRITTEN,
+		.return_mask = PAGE_IS_WRITTEN,
+	};
+	long n, i;
+
+	n = ww_k_pagemap_scan(t->pagemap_fd, &arg);
+	if (n == -EPERM)
+		return -EFAULT; /* a VMA here is not ours any more: unmapped and replaced */
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		out[i].start = st->vec[i].start;
+		out[i].end = st->vec[i].end;
+		if (reset && r->hugetlb) {
+			int ret = ww_k_uffd_wp(t->uffd, st->vec[i].start,
+					       st->vec[i].end - st->vec[i].start, true, false);
+			if (ret)
+				return ret;
+		}
+	}
+	*walk_end = arg.walk_end;
+	return n;
+}
+
+static int async_reset(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end)
+{
+	return ww_k_uffd_wp(t->uffd, start, end - start, true, false);
+}
+
+static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr_t start,
+			       uintptr_t end)
+{
+	/*
+	 * The kernel resolves async write faults itself, so kernel writes
+	 * already succeed; populating for write makes every page present and
+	 * written (a removed marker alone would leave untouched pages unreported).
+	 */
+	return ww_k_populate_write(start, end - start);
+}
+
+const struct ww_backend_ops ww_uffd_async_ops = {
+	.id = WW_BACKEND_UFFD_ASYNC,
+	.name = "uffd-async",
+	.probe = async_probe,
+	.open = async_open,
+	.close = async_close,
+	.watch = async_watch,
+	.unwatch = async_unwatch,
+	.split = NULL,
+	.scan = async_scan,
+	.reset = async_reset,
+	.prepare_write = async_prepare_write,
+};

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interfaces of libwritewatch: the tracker, its registry of watched
+ * ranges, and the operations table every backend implements.
+ *
+ * Locking rule: the core calls every backend operation with t->lock held.
+ * The paths that run when watched memory is written (the mprotect SIGSEGV
+ * handler, the uffd-sync fault thread) must never take t->lock: the thread
+ * that holds it may itself be the one writing watched memory (for instance
+ * when the caller's output array lives in a watched range).
+ */
+#ifndef WW_INTERNAL_H
+#define WW_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "writewatch.h"
+
+#define WW_API __attribute__((visibility("default")))
+
+#define WW_BASE_PAGE 4096UL
+
+/*
+ * A watched range: [start, end), aligned to pagesize.  Allocated on its own,
+ * so a backend may keep a pointer to it until its unwatch op has run.
+ */
+struct ww_range {
+	uintptr_t start;
+	uintptr_t end;
+	size_t pagesize;        /* WW_BASE_PAGE, or the hugetlb page size */
+	bool hugetlb;
+	void *priv;             /* backend per-range state, may be NULL */
+};
+
+struct ww_backend_ops;
+
+struct ww_tracker {
+	pthread_mutex_t lock;
+	const struct ww_backend_ops *ops;
+	unsigned long fork_gen;         /* ww_fork_generation() at open */
+	struct ww_range **ranges;       /* sorted by start, never overlapping; each
+					 * entry keeps its address until unwatched */
+	size_t nr_ranges;
+	size_t cap_ranges;
+	struct ww_region *scratch;      /* scan output buffer, never watched */
+	size_t scratch_len;             /* in regions */
+	int uffd;                       /* -1 when unused */
+	int pagemap_fd;                 /* -1 when unused */
+	bool uffd_user_mode_only;
+	void *priv;                     /* backend per-tracker state */
+};
+
+/*
+ * Every operation returns >= 0 or -errno.  Addresses passed in are aligned
+ * to r->pagesize and lie inside r.
+ */
+struct ww_backend_ops {
+	enum ww_backend id;
+	const char *name;
+	/* 0 if usable here; else -errno and a one-line reason in why. */
+	int (*probe)(char *why, size_t whylen);
+	/* Set up per-tracker state (t->uffd etc.). */
+	int (*open)(struct ww_tracker *t);
+	/* Free per-tracker state; every range has been unwatched already. */
+	void (*close)(struct ww_tracker *t);
+	/* Arm all of r: afterwards no page of r reads as written. */
+	int (*watch)(struct ww_tracker *t, struct ww_range *r);
+	/*
+	 * Disarm [start, end) of r and forget its state.  gone: the memory was
+	 * unmapped (or belongs to someone else now); touch no protection.
+	 * If [start, end) is all of r, free r->priv.
+	 */
+	int (*unwatch)(struct ww_tracker *t, struct ww_range *r,
+		       uintptr_t start, uintptr_t end, bool gone);
+	/*
+	 * Move the state of [tail->start, r->end) from r into tail (tail->priv
+	 * is NULL on entry).  The core then sets r->end = tail->start.  NULL
+	 * when the backend keeps no per-range state.  Must not change r on
+	 * failure.
+	 */
+	int (*split)(struct ww_tracker *t, struct ww_range *r, struct ww_range *tail);
+	/*
+	 * Written pages of [start, end) as runs, ascending, into out[0..max_out),
+	 * at most max_pages pages in all (in r->pagesize units).  With reset,
+	 * re-arm exactly the pages reported, atomically per page: a write racing
+	 * with the call is reported now or by a later call.  Returns the number
+	 * of runs; *walk_end is where the walk stopped (end when complete).
+	 */
+	ssize_t (*scan)(struct ww_tracker *t, struct ww_range *r,
+			uintptr_t start, uintptr_t end,
+			struct ww_region *out, size_t max_out, uint64_t max_pages,
+			bool reset, uintptr_t *walk_end);
+	/* Re-arm all of [start, end). */
+	int (*reset)(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end);
+	/* Mark [start, end) written and writable by the kernel (see ww_prepare_write). */
+	int (*prepare_write)(struct ww_tracker *t, struct ww_range *r,
+			     uintptr_t start, uintptr_t end);
+};
+
+extern const struct ww_backend_ops ww_uffd_async_ops;
+extern const struct ww_backend_ops ww_uffd_sync_ops;
+extern const struct ww_backend_ops ww_mprotect_ops;
+
+/* Backend ops by id (NULL for AUTO or unknown). */
+const struct ww_backend_ops *ww_backend_ops_get(enum ww_backend b);
+
+/* Bumped in the child at every fork(); a tracker from another generation is the parent's. */
+unsigned long ww_fork_generation(void);
+
+static inline uintptr_t ww_align_down(uintptr_t x, size_t a) { return x & ~(uintptr_t)(a - 1); }
+static inline uintptr_t ww_align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~(uintptr_t)(a - 1); }
+
+/* Copy a one-line reason into a probe buffer (snprintf that never prints). */
+void ww_why(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* WW_INTERNAL_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel interface: the only code in writewatch that calls ioctl() or
+ * syscall().  Every function returns >= 0 or -errno and leaves errno alone
+ * as far as the caller is concerned.
+ */
+#ifndef WW_KERNEL_H
+#define WW_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "uapi.h"
+
+/* How a userfaultfd was obtained, best first. */
+enum ww_uffd_how {
+	WW_UFFD_SYSCALL = 0,            /* userfaultfd(2), kernel faults included */
+	WW_UFFD_DEVICE,                 /* /dev/userfaultfd, kernel faults included */
+	WW_UFFD_USER_ONLY,              /* userfaultfd(UFFD_USER_MODE_ONLY) */
+};
+
+/*
+ * Open a userfaultfd (O_CLOEXEC | O_NONBLOCK when nonblock).  Tries the
+ * syscall, then /dev/userfaultfd, then UFFD_USER_MODE_ONLY.  Returns the fd.
+ */
+int ww_k_uffd_open(bool nonblock, enum ww_uffd_how *how);
+/* UFFDIO_API with the wanted features; *features_out gets what the kernel reports. */
+int ww_k_uffd_api(int fd, uint64_t features, uint64_t *features_out, uint64_t *ioctls_out);
+/* UFFDIO_REGISTER with mode (UFFDIO_REGISTER_MODE_*); *ioctls_out may be NULL. */
+int ww_k_uffd_register(int fd, uintptr_t start, size_t len, uint64_t mode, uint64_t *ioctls_out);
+int ww_k_uffd_unregister(int fd, uintptr_t start, size_t len);
+/* UFFDIO_WRITEPROTECT: protect or unprotect; dontwake only with !protect. */
+int ww_k_uffd_wp(int fd, uintptr_t start, size_t len, bool protect, bool dontwake);
+int ww_k_uffd_wake(int fd, uintptr_t start, size_t len);
+/* Read up to n fault messages; -EAGAIN when none is pending on a nonblocking fd. */
+ssize_t ww_k_uffd_read(int fd, struct uffd_msg *msgs, size_t n);
+/* Features the running kernel offers (probes a throwaway fd once, then cached). */
+int ww_k_uffd_features(uint64_t *features, enum ww_uffd_how *how);
+
+/* Open /proc/<pid>/pagemap (pid 0: self) read-only. */
+int ww_k_pagemap_open(pid_t pid);
+/* PAGEMAP_SCAN; returns the number of regions written. */
+long ww_k_pagemap_scan(int fd, struct pm_scan_arg *arg);
+/* 1 if the kernel has PAGEMAP_SCAN, 0 if not; *categories gets the accepted bits. */
+int ww_k_pagemap_scan_probe(uint32_t *categories);
+
+int ww_k_mprotect(uintptr_t start, size_t len, int prot);
+/* Fault [start, start+len) in for writing without changing its contents (Linux >= 5.14). */
+int ww_k_populate_write(uintptr_t start, size_t len);
+/* 0 if all of [start, start+len) is mapped, -ENOMEM if any of it is not. */
+int ww_k_mapped(uintptr_t start, size_t len);
+/* Page size backing addr (hugetlb size on hugetlb mappings); -ENOMEM if unmapped. */
+long ww_k_page_size_at(uintptr_t addr, bool *hugetlb);
+
+int ww_k_pidfd_open(pid_t pid);
+int ww_k_pidfd_getfd(int pidfd, int targetfd);
+
+/* uname -r into buf; "major.minor" as numbers. */
+int ww_k_release(char *buf, size_t len, int *major, int *minor);
+
+#endif /* WW_KERNEL_H */
