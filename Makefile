@@ -82,6 +82,7 @@ $(TOOL): $(TOOL_SRCS) $(wildcard tools/*.h) $(ENGINE_SRCS) $(wildcard bench/engi
 	$(CC) $(CFLAGS) $(BASEFLAGS) -Isrc -Itools -Ibench/engine -o $@ $(TOOL_SRCS) $(ENGINE_SRCS) $(STATIC) $(LDLIBS)
 
 check: all
+	tests/check-library.sh $(BUILD)
 	BUILD=$(BUILD) tests/run.sh
 
 check-san:

@@ -1,0 +1,100 @@
+/* Bad input never crashes and gets the documented -errno, per function. */
+#include "tt.h"
+
+int main(void)
+{
+	struct ww_tracker *t = tt_open(), *t2;
+	char *mem = tt_map(8 * TT_PAGE);
+	char *hole = tt_map(4 * TT_PAGE);
+	void *pages[8], *next;
+	struct ww_region regs[4];
+	enum ww_backend b;
+	struct ww_probe p;
+
+	tt_check(munmap(hole, 4 * TT_PAGE) == 0, "munmap");
+
+	/* ww_open */
+	tt_ret(ww_open(NULL, WW_BACKEND_AUTO, 0), -EINVAL);
+	tt_ret(ww_open(&t2, WW_BACKEND_AUTO, 1), -EINVAL);
+	tt_ret(ww_open(&t2, (enum ww_backend)99, 0), -EINVAL);
+	tt_ret(ww_open(&t2, (enum ww_backend)-1, 0), -EINVAL);
+	setenv("WRITEWATCH_BACKEND", "no-such-backend", 1);
+	tt_ret(ww_open(&t2, WW_BACKEND_AUTO, 0), -EINVAL);
+	setenv("WRITEWATCH_BACKEND", tt_backend(), 1);
+	ww_close(NULL);
+
+	/* names */
+	tt_check(ww_backend_name(NULL) == NULL, "name(NULL)");
+	tt_check(ww_backend_str((enum ww_backend)42) == NULL, "str(42)");
+	tt_check(!strcmp(ww_backend_str(WW_BACKEND_AUTO), "auto"), "str(AUTO)");
+	tt_ret(ww_backend_parse("bogus", &b), -EINVAL);
+	tt_ret(ww_backend_parse(NULL, &b), -EINVAL);
+	tt_ret(ww_backend_parse("mprotect", NULL), -EINVAL);
+	tt_ok(ww_backend_parse("uffd-sync", &b));
+	tt_check(b == WW_BACKEND_UFFD_SYNC, "parse uffd-sync");
+
+	/* ww_watch */
+	tt_ret(ww_watch(NULL, mem, TT_PAGE), -EINVAL);
+	tt_ret(ww_watch(t, mem, 0), -EINVAL);
+	tt_ret(ww_watch(t, mem + 1, TT_PAGE), -EINVAL);
+	tt_ret(ww_watch(t, (void *)(UINTPTR_MAX & ~(TT_PAGE - 1)), 2 * TT_PAGE), -EINVAL);
+	tt_ret(ww_watch(t, hole, TT_PAGE), -ENOMEM);
+	tt_ret(ww_watch(t, NULL, TT_PAGE), -ENOMEM);
+	tt_ok(ww_watch(t, mem, 4 * TT_PAGE));
+	tt_ret(ww_watch(t, mem, 4 * TT_PAGE), -EEXIST);
+	tt_ret(ww_watch(t, mem + 3 * TT_PAGE, 2 * TT_PAGE), -EEXIST);
+	/* A partly unmapped range is refused whole. */
+	tt_ret(ww_watch(t, mem + 4 * TT_PAGE, 4 * TT_PAGE + (size_t)(hole - mem)), -ENOMEM);
+
+	/* ww_get / ww_get_regions */
+	tt_ret(ww_get(NULL, mem, TT_PAGE, pages, 8, 0), -EINVAL);
+	tt_ret(ww_get(t, mem, 0, pages, 8, 0), -EINVAL);
+	tt_ret(ww_get(t, mem, TT_PAGE, pages, 8, 2), -EINVAL);
+	tt_ret(ww_get(t, mem, TT_PAGE, pages, 8, ~0u), -EINVAL);
+	tt_ret(ww_get(t, mem, TT_PAGE, pages, 0, 0), -EINVAL);
+	tt_ret(ww_get(t, mem, TT_PAGE, NULL, 8, 0), -EFAULT);
+	tt_ret(ww_get(t, mem, SIZE_MAX, pages, 8, 0), -EINVAL);
+	tt_ret(ww_get(t, mem + 4 * TT_PAGE, TT_PAGE, pages, 8, 0), -ENOENT);
+	tt_ret(ww_get(t, mem, 5 * TT_PAGE, pages, 8, 0), -ENOENT);      /* runs past the range */
+	tt_ret(ww_get(t, hole, TT_PAGE, pages, 8, 0), -ENOENT);
+	tt_ret(ww_get_regions(t, mem, TT_PAGE, NULL, 4, 0, &next), -EFAULT);
+	tt_ret(ww_get_regions(t, mem, TT_PAGE, regs, 0, 0, &next), -EINVAL);
+	tt_ret(ww_get_regions(t, mem, TT_PAGE, regs, 4, 8, &next), -EINVAL);
+	tt_ret(ww_get_regions(t, mem, TT_PAGE, regs, 4, 0, NULL), 0);     /* next is optional */
+
+	/* ww_reset / ww_prepare_write */
+	tt_ret(ww_reset(NULL, mem, TT_PAGE), -EINVAL);
+	tt_ret(ww_reset(t, mem, 0), -EINVAL);
+	tt_ret(ww_reset(t, mem + 6 * TT_PAGE, TT_PAGE), -ENOENT);
+	tt_ret(ww_reset(t, mem, SIZE_MAX), -EINVAL);
+	tt_ret(ww_prepare_write(NULL, mem, TT_PAGE), -EINVAL);
+	tt_ret(ww_prepare_write(t, mem, 0), -EINVAL);
+	tt_ret(ww_prepare_write(t, mem + 6 * TT_PAGE, TT_PAGE), -ENOENT);
+
+	/* ww_unwatch */
+	tt_ret(ww_unwatch(NULL, mem, TT_PAGE), -EINVAL);
+	tt_ret(ww_unwatch(t, mem, 0), -EINVAL);
+	tt_ret(ww_unwatch(t, mem + 6 * TT_PAGE, TT_PAGE), -ENOENT);
+	tt_ret(ww_unwatch(t, mem, 5 * TT_PAGE), -ENOENT);
+	tt_ret(ww_unwatch(t, mem + 100, TT_PAGE), -EINVAL);     /* splits mid-page */
+	tt_ret(ww_unwatch(t, mem, SIZE_MAX), -EINVAL);
+
+	/* ww_granularity */
+	tt_ret(ww_granularity(NULL, mem), -EINVAL);
+	tt_ret(ww_granularity(t, mem + 4 * TT_PAGE), -ENOENT);
+	tt_ret(ww_granularity(t, mem + 3 * TT_PAGE + 5), TT_PAGE);
+
+	/* ww_probe */
+	tt_ret(ww_probe(NULL), -EINVAL);
+	memset(&p, 0, sizeof(p));
+	tt_ret(ww_probe(&p), -EINVAL);                  /* size not set */
+	p.size = sizeof(p);
+	tt_ok(ww_probe(&p));
+	tt_check(p.size == sizeof(p), "probe size");
+	tt_check(p.backends[WW_BACKEND_MPROTECT].available, "mprotect always available");
+
+	/* Nothing refused above changed the watched range. */
+	tt_ok(ww_unwatch(t, mem, 4 * TT_PAGE));
+	ww_close(t);
+	return 0;
+}
