@@ -68,7 +68,7 @@ $(BUILD)/writewatch.pc: writewatch.pc.in Makefile
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Programs link the static library so they run from the tree, with or without sanitizers.
-$(BUILD)/tests/%: tests/%.c tests/tt.h $(STATIC)
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -Itests -o $@ $< $(STATIC) $(LDLIBS)
 $(BUILD)/examples/%: examples/%.c $(STATIC)
