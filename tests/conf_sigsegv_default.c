@@ -33,12 +33,17 @@ static void *thread_fault(void *arg)
 
 static void child(enum how how)
 {
-	struct ww_tracker *t = tt_open();
-	char *mem = tt_map(NP * TT_PAGE), *gone = tt_map(TT_PAGE);
+	struct ww_tracker *t;
+	char *mem, *gone;
 	void *pages[NP];
 	pthread_t th;
 
+	/* Really the default action (a sanitizer runtime installs a handler of its own). */
+	signal(SIGSEGV, SIG_DFL);
 	prctl(PR_SET_DUMPABLE, 0);      /* no core file */
+	t = tt_open();
+	mem = tt_map(NP * TT_PAGE);
+	gone = tt_map(TT_PAGE);
 	none_page = tt_map(TT_PAGE);
 	mprotect(none_page, TT_PAGE, PROT_NONE);
 	mprotect(mem + 2 * TT_PAGE, TT_PAGE, PROT_READ);

@@ -118,5 +118,6 @@ int main(void)
 	fprintf(stderr, "%lu writes checked over %lu gets\n", total, completed);
 	tt_check(total > 100, "too few writes checked (%lu) to mean anything", total);
 	ww_close(t);
+	free(pages);
 	return 0;
 }
