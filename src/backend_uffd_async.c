@@ -38,19 +38,11 @@ struct async_state {
 
 static int async_probe(char *why, size_t whylen)
 {
-	enum ww_uffd_how how;
 	uint64_t features;
-	int ret = ww_k_uffd_features(&features, &how);
+	int ret = ww_k_uffd_probe(&features, why, whylen);
 
-	if (ret == -ENOSYS) {
-		ww_why(why, whylen, "kernel built without userfaultfd (CONFIG_USERFAULTFD)");
-		return -EOPNOTSUPP;
-	}
-	if (ret) {
-		ww_why(why, whylen, "userfaultfd refused: %s (vm.unprivileged_userfaultfd=0 and no "
-		       "CAP_SYS_PTRACE, or a seccomp filter)", strerror(-ret));
-		return -EOPNOTSUPP;
-	}
+	if (ret)
+		return ret;
 	if (!(features & UFFD_FEATURE_WP_ASYNC)) {
 		ww_why(why, whylen, "kernel lacks UFFD_FEATURE_WP_ASYNC (needs Linux >= 6.7 with "
 		       "CONFIG_PTE_MARKER_UFFD_WP)");

@@ -383,17 +383,10 @@ static int sync_probe(char *why, size_t whylen)
 	uint64_t features = 0, ioctls = 0;
 	enum ww_uffd_how how;
 	void *page;
-	int fd, ret = ww_k_uffd_features(&features, &how);
+	int fd, ret = ww_k_uffd_probe(&features, why, whylen);
 
-	if (ret == -ENOSYS) {
-		ww_why(why, whylen, "kernel built without userfaultfd (CONFIG_USERFAULTFD)");
-		return -EOPNOTSUPP;
-	}
-	if (ret) {
-		ww_why(why, whylen, "userfaultfd refused: %s (vm.unprivileged_userfaultfd=0 and no "
-		       "CAP_SYS_PTRACE, or a seccomp filter)", strerror(-ret));
-		return -EOPNOTSUPP;
-	}
+	if (ret)
+		return ret;
 	if (!(features & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
 		ww_why(why, whylen, "kernel lacks userfaultfd write-protect (needs Linux >= 5.7)");
 		return -EOPNOTSUPP;

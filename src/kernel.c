@@ -207,6 +207,22 @@ int ww_k_uffd_features(uint64_t *features, enum ww_uffd_how *how)
 	return 0;
 }
 
+int ww_k_uffd_probe(uint64_t *features, char *why, size_t whylen)
+{
+	int ret = ww_k_uffd_features(features, NULL);
+
+	if (ret == -ENOSYS) {
+		ww_why(why, whylen, "kernel built without userfaultfd (CONFIG_USERFAULTFD)");
+		return -EOPNOTSUPP;
+	}
+	if (ret) {
+		ww_why(why, whylen, "userfaultfd refused: %s (vm.unprivileged_userfaultfd=0 and no "
+		       "CAP_SYS_PTRACE, or a seccomp filter)", strerror(-ret));
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 int ww_k_pagemap_open(pid_t pid)
 {
 	char path[64];

@@ -38,6 +38,11 @@ int ww_k_uffd_wake(int fd, uintptr_t start, size_t len);
 ssize_t ww_k_uffd_read(int fd, struct uffd_msg *msgs, size_t n);
 /* Features the running kernel offers (probes a throwaway fd once, then cached). */
 int ww_k_uffd_features(uint64_t *features, enum ww_uffd_how *how);
+/*
+ * For backend probes: the features, or -EOPNOTSUPP with a one-line reason
+ * why no userfaultfd can be had here.
+ */
+int ww_k_uffd_probe(uint64_t *features, char *why, size_t whylen);
 
 /* Open /proc/<pid>/pagemap (pid 0: self) read-only. */
 int ww_k_pagemap_open(pid_t pid);

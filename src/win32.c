@@ -811,6 +811,25 @@ static struct walloc *watch_target(PVOID base, SIZE_T size, size_t *i0, size_t *
 	return a;
 }
 
+/*
+ * Take the lock and find the write-watch allocation for a Get/Reset call.
+ * On failure the lock is released again and the last error is set.
+ */
+static struct walloc *enter_target(PVOID base, SIZE_T size, size_t *i0, size_t *i1)
+{
+	struct walloc *a;
+
+	enter();
+	a = watch_target(base, size, i0, i1);
+	if (a && !tracker_live()) {
+		fail(ERROR_NOT_SUPPORTED);
+		a = NULL;
+	}
+	if (!a)
+		leave();
+	return a;
+}
+
 struct out {
 	void **v;
 	size_t cap;
@@ -925,16 +944,9 @@ WW_API UINT ww_win32_GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *
 	if (!addresses)
 		return fail(ERROR_NOACCESS), (UINT)-1;
 	o = (struct out){ .v = addresses, .cap = *count };
-	enter();
-	a = watch_target(base, size, &i0, &i1);
-	if (!a) {
-		leave();
+	a = enter_target(base, size, &i0, &i1);
+	if (!a)
 		return (UINT)-1;
-	}
-	if (!tracker_live()) {
-		leave();
-		return fail(ERROR_NOT_SUPPORTED), (UINT)-1;
-	}
 	for (i = i0; i < i1 && o.n < o.cap && !ret; i = j) {
 		j = run_end(a, i, i1);
 		if (page_watched(a, i))
@@ -958,16 +970,9 @@ WW_API UINT ww_win32_ResetWriteWatch(LPVOID base, SIZE_T size)
 
 	if (!size)
 		return fail(ERROR_INVALID_PARAMETER), (UINT)-1;
-	enter();
-	a = watch_target(base, size, &i0, &i1);
-	if (!a) {
-		leave();
+	a = enter_target(base, size, &i0, &i1);
+	if (!a)
 		return (UINT)-1;
-	}
-	if (!tracker_live()) {
-		leave();
-		return fail(ERROR_NOT_SUPPORTED), (UINT)-1;
-	}
 	for (i = sticky_next(a, i0, i1); i < i1; i = sticky_next(a, i + 1, i1))
 		sticky_clear(a, i);
 	for (i = i0; i < i1 && !ret; i = j) {

@@ -8,74 +8,9 @@
  * skips otherwise.
  */
 #include "mprotect_tt.h"
+#include "tt_hugetlb.h"
 
 #define NHUGE 4
-#define NR_PATH "/proc/sys/vm/nr_hugepages"
-
-static long old_nr = -1;
-
-static long read_long(const char *path, const char *key)
-{
-	FILE *f = fopen(path, "re");
-	char line[256];
-	long v = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!key) {
-			v = strtol(line, NULL, 10);
-			break;
-		}
-		if (!strncmp(line, key, strlen(key))) {
-			v = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-static int write_nr(long v)
-{
-	FILE *f = fopen(NR_PATH, "we");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static void restore_nr(void)
-{
-	if (old_nr >= 0)
-		write_nr(old_nr);
-}
-
-/* Map NHUGE default-size hugetlb pages, reserving some first if needed. */
-static char *map_huge(size_t hs)
-{
-	long free_pages = read_long("/proc/meminfo", "HugePages_Free:");
-	void *p;
-
-	if (free_pages < NHUGE) {
-		long nr = read_long(NR_PATH, NULL);
-
-		if (nr < 0 || geteuid() != 0)
-			tt_skip("no free hugetlb pages and not root to reserve some");
-		old_nr = nr;
-		atexit(restore_nr);
-		if (write_nr(nr + NHUGE - (free_pages > 0 ? free_pages : 0)))
-			tt_skip("cannot write %s: %s", NR_PATH, strerror(errno));
-	}
-	p = mmap(NULL, NHUGE * hs, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (p == MAP_FAILED)
-		tt_skip("hugetlb mmap: %s (the kernel could not reserve pages)", strerror(errno));
-	return p;
-}
-
 int main(void)
 {
 	struct ww_tracker *t;
@@ -86,11 +21,8 @@ int main(void)
 	void *next;
 
 	mt_require_mprotect();
-	hs = (size_t)read_long("/proc/meminfo", "Hugepagesize:") * 1024;
-	if (hs < TT_PAGE * 2)
-		tt_skip("no hugetlb support");
 	t = tt_open();
-	mem = map_huge(hs);
+	mem = tt_hugetlb_map(NHUGE, &hs);
 	mem[0] = 1;     /* populate one huge page before watching */
 
 	tt_ret(ww_watch(t, mem + TT_PAGE, hs), -EINVAL);        /* not huge-page aligned */

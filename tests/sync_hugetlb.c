@@ -6,83 +6,21 @@
 #include <sys/mman.h>
 
 #include "sync_util.h"
+#include "tt_hugetlb.h"
 
 #define NHUGE 4
-#define NR_HUGEPAGES "/proc/sys/vm/nr_hugepages"
-
-static long old_nr = -1;
-
-static long read_nr(void)
-{
-	FILE *f = fopen(NR_HUGEPAGES, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static int write_nr(long v)
-{
-	FILE *f = fopen(NR_HUGEPAGES, "we");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static void restore_nr(void)
-{
-	if (old_nr >= 0)
-		write_nr(old_nr);
-}
-
-static long meminfo(const char *key)
-{
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[128];
-	long v = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)))
-			v = strtol(line + strlen(key), NULL, 10);
-	fclose(f);
-	return v;
-}
-
 int main(void)
 {
 	struct ww_tracker *t = sync_open();
-	long hsize = meminfo("Hugepagesize:") * 1024, nr;
+	long hsize;
+	size_t hs;
 	void *pages[NHUGE];
 	char *mem;
 	size_t i;
 
 	sync_hang_guard(60);
-	if (hsize <= 0)
-		tt_skip("no hugetlb support in this kernel");
-	if (meminfo("HugePages_Free:") < NHUGE) {
-		if (geteuid())
-			tt_skip("needs %d free huge pages, or root to reserve them", NHUGE);
-		nr = read_nr();
-		if (nr < 0)
-			tt_skip("cannot read %s", NR_HUGEPAGES);
-		old_nr = nr;
-		atexit(restore_nr);
-		if (write_nr(nr + NHUGE) || meminfo("HugePages_Free:") < NHUGE)
-			tt_skip("could not reserve %d huge pages", NHUGE);
-	}
-	mem = mmap(NULL, NHUGE * hsize, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (mem == MAP_FAILED)
-		tt_skip("mmap MAP_HUGETLB: %s", strerror(errno));
+	mem = tt_hugetlb_map(NHUGE, &hs);
+	hsize = (long)hs;
 	mem[0] = 1;                             /* huge page 0 populated, the others not */
 
 	/* Alignment is to the huge page. */
