@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Regenerate the scaling study of BENCHMARKS.md with `writewatch bench`:
+# every study runs once, writing its CSV and its Markdown table into $OUT
+# (and `writewatch demo --quiet` its table);
+# gnuplot (Debian/Ubuntu package: gnuplot-nox) then draws docs/bench-*.svg,
+# and with --update the tables between the BEGIN/END markers of
+# BENCHMARKS.md are replaced by the new ones.
+#
+#   scripts/bench-plots.sh [--quick] [--plots-only] [--update]
+#     --quick       small sizes and few repetitions (a smoke test, not a study)
+#     --plots-only  redraw the plots from the CSVs already in $OUT
+#     --update      rewrite the tables in BENCHMARKS.md
+# Environment: BUILD (build dir, default build), OUT (default $BUILD/bench-results),
+# DOCS (default docs).  Needs root for the uffd methods (vm.unprivileged_userfaultfd=0)
+# and takes about 10 minutes on a 2-core machine.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$here/$build ;; esac
+out=${OUT:-$build/bench-results}
+docs=${DOCS:-$here/docs}
+tool=$build/writewatch
+quick=0 plots_only=0 update=0
+for arg in "$@"; do
+	case $arg in
+	--quick) quick=1 ;;
+	--plots-only) plots_only=1 ;;
+	--update) update=1 ;;
+	-h|--help) sed -n '2,/^set/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench-plots.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
+	esac
+done
+command -v gnuplot >/dev/null || { echo "bench-plots.sh: gnuplot not found (apt-get install gnuplot-nox)" >&2; exit 1; }
+[ -x "$tool" ] || { echo "bench-plots.sh: $tool not built (make)" >&2; exit 1; }
+mkdir -p "$out" "$docs"
+
+# The studies: name, then the exact `writewatch bench` arguments (BENCHMARKS.md shows them).
+if [ $quick = 1 ]; then
+	studies=(
+		"first-write|--measure first-write --quick"
+		"size|--measure get-reset --size 64M,256M,1G --pages 256 --populate written --reps 3"
+		"fraction|--measure get-reset --size 128M --fraction 0.1%,1%,10% --reps 3"
+	)
+else
+	studies=(
+		"first-write|--measure first-write --rounds 3"
+		"first-write-2threads|--measure first-write --threads 2 --rounds 2"
+		"size|--measure get-reset --size 64M,256M,1G,4G,16G --pages 1024 --populate written --rounds 4"
+		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
+	)
+fi
+
+if [ $plots_only = 0 ]; then
+	for s in "${studies[@]}"; do
+		name=${s%%|*} args=${s#*|}
+		echo "== $name: writewatch bench $args" >&2
+		# A failed row (e.g. mprotect at the VMA limit) is a result, not an error here.
+		# shellcheck disable=SC2086
+		"$tool" bench $args --markdown --csv="$out/$name.csv" >"$out/$name.md" || rc=$?
+		if [ "${rc:-0}" -gt 1 ]; then
+			echo "bench-plots.sh: writewatch bench $args failed (exit $rc)" >&2
+			exit 1
+		fi
+		unset rc
+		{ echo '```'; echo "writewatch bench $args --markdown"; echo '```'; echo; cat "$out/$name.md"; } \
+			>"$out/$name.block.md"
+	done
+fi
+
+# The demo's table (BENCHMARKS.md shows one run of it).
+if [ $plots_only = 0 ]; then
+	demo_args=$([ $quick = 1 ] && echo "--quick --quiet" || echo "--quiet")
+	echo "== demo: writewatch demo $demo_args" >&2
+	# shellcheck disable=SC2086
+	"$tool" demo $demo_args >"$out/demo.txt" || { echo "bench-plots.sh: writewatch demo failed" >&2; exit 1; }
+	{ echo '```'; echo "\$ writewatch demo $demo_args"; cat "$out/demo.txt"; echo '```'; } >"$out/demo.block.md"
+fi
+
+methods="raw uffd-async uffd-sync mprotect plain-mprotect old-pagemap"
+
+# Per-method data files: x (column xcol of the CSV), y (column ycol: 10 is the
+# median, 17 arm_ms), ok rows only.  The reason field (last, quoted) may hold
+# commas: columns 1-19 never do.
+split_csv() {      # split_csv study xcol [ycol [suffix]]
+	local m
+	for m in $methods untracked; do
+		awk -F, -v m="$m" -v x="$2" -v y="${3:-10}" \
+			'NR > 1 && $2 == m && $19 == "ok" { print $x, $y }' \
+			"$out/$1.csv" >"$out/$1${4:-}.$m.dat"
+	done
+}
+
+# gnuplot xtics for the distinct values of CSV column col: "label" value, ...
+xtics() {          # xtics study col scale kind
+	awk -F, -v col="$2" 'NR > 1 { print $col }' "$out/$1.csv" | sort -g -u |
+		awk -v scale="$3" -v kind="$4" '{
+			x = $1 / scale
+			if (kind == "size")
+				l = $1 >= 1073741824 ? sprintf("%g GiB", $1 / 1073741824) : sprintf("%g MiB", $1 / 1048576)
+			else
+				l = sprintf(x >= 1 ? "%.0f%%%%" : "%.1g%%%%", x)   # tic labels are formats to gnuplot
+			printf "%s\"%s\" %.10g", n++ ? ", " : "", l, x
+		}'
+}
+
+plot_lines() {     # plot_lines study title xlabel xscale kind [suffix [ylabel]]
+	local study=$1 title=$2 xlabel=$3 xscale=$4 m plots="" i=0 sfx=${6:-}
+	local ylabel=${7:-get+reset per call, ms (median, log scale)}
+	for m in $methods; do
+		i=$((i + 1))
+		[ -s "$out/$study$sfx.$m.dat" ] || continue
+		plots+="${plots:+, }'$out/$study$sfx.$m.dat' using (\$1/$xscale):2 with linespoints ls $i title '$m'"
+	done
+	gnuplot <<EOF
+set terminal svg size 820,500 dynamic enhanced font 'sans,12' background '#ffffff'
+set output '$docs/bench-$study$sfx.svg'
+set title "$title"
+set xlabel "$xlabel"
+set ylabel "$ylabel"
+set logscale xy
+set xtics ($(xtics "$study" $([ "$5" = size ] && echo 4 || echo 5) "$xscale" "$5"))
+set grid
+set key outside right
+set style line 1 lw 2 pt 7 ps 0.9 lc rgb '#1b9e77'
+set style line 2 lw 2 pt 5 ps 0.9 lc rgb '#d95f02'
+set style line 3 lw 2 pt 9 ps 0.9 lc rgb '#7570b3'
+set style line 4 lw 2 pt 11 ps 0.9 lc rgb '#e7298a'
+set style line 5 lw 2 pt 13 ps 0.9 lc rgb '#66a61e'
+set style line 6 lw 2 pt 3 ps 0.9 lc rgb '#444444'
+plot $plots
+EOF
+}
+
+# Clustered bars: one group per case, one bar per method (log scale).
+plot_first_write() {   # plot_first_write study title
+	local study=$1 title=$2 cols="untracked raw uffd-async uffd-sync mprotect plain-mprotect"
+	awk -F, -v cols="$cols" '
+		NR == 1 { n = split(cols, c, " "); next }
+		$19 == "ok" {
+			key = $3 " " $5 " " $4
+			if (!(key in seen)) { seen[key] = ++nk; keys[nk] = key
+				lab[nk] = ($3 == "dense" ? "dense" : sprintf("1 in %d pages", 1 / $5 + 0.5)) }
+			v[seen[key], $2] = $10
+		}
+		END {
+			printf "case"; for (i = 1; i <= n; i++) printf "\t%s", c[i]; printf "\n"
+			for (k = 1; k <= nk; k++) {
+				printf "\"%s\"", lab[k]
+				for (i = 1; i <= n; i++) printf "\t%s", ((k, c[i]) in v ? v[k, c[i]] : "NaN")
+				printf "\n"
+			}
+		}' "$out/$study.csv" >"$out/$study.table.dat"
+	gnuplot <<EOF
+set terminal svg size 820,500 dynamic enhanced font 'sans,12' background '#ffffff'
+set output '$docs/bench-$study.svg'
+set title "$title"
+set ylabel "first write after reset, ns per page (median, log scale)"
+set logscale y
+set yrange [1:*]
+set grid ytics
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set key outside right autotitle columnhead
+set datafile missing 'NaN'
+plot for [i=2:7] '$out/$study.table.dat' using i:xtic(1)
+EOF
+}
+
+for study in size fraction; do
+	[ -s "$out/$study.csv" ] || continue
+	if [ $study = size ]; then
+		split_csv size 4
+		plot_lines size "Get+reset vs tracked size (fixed number of written pages, untouched memory)" \
+			"tracked size (log scale)" 1073741824 size
+		split_csv size 4 17 -arm
+		plot_lines size "Arming cost vs tracked size (watch / register + write-protect)" \
+			"tracked size (log scale)" 1073741824 size -arm "time to arm the range, ms (log scale)"
+	else
+		split_csv fraction 5
+		plot_lines fraction "Get+reset vs written share of the tracked range (random pages)" \
+			"written share of the pages (log scale)" 0.01 fraction
+	fi
+done
+[ -s "$out/first-write.csv" ] && plot_first_write first-write "First write after reset, per page"
+[ -s "$out/first-write-2threads.csv" ] &&
+	plot_first_write first-write-2threads "First write after reset, per page, 2 writer threads"
+
+# The issue target: uffd-async against raw, every case of every study in one table.
+target_table() {
+	echo "| study | measure | case | raw | uffd-async | ratio | within 5% |"
+	echo "|---|---|---|---:|---:|---:|---|"
+	for s in "${studies[@]}"; do
+		name=${s%%|*}
+		[ -s "$out/$name.csv" ] || continue
+		awk -F, -v study="$name" '
+			function hsize(b) { return b >= 1073741824 ? sprintf("%g GiB", b / 1073741824) : sprintf("%g MiB", b / 1048576) }
+			function fmt(v, u) { return u == "ms" ? sprintf(v < 1 ? "%.3f ms" : "%.2f ms", v) : sprintf("%.0f ns", v) }
+			NR > 1 && $19 == "ok" && ($2 == "raw" || $2 == "uffd-async") {
+				key = $1 "," $3 "," $4 "," $6 "," $7
+				if (!(key in seen)) { seen[key] = 1; keys[++n] = key
+					lab[key] = sprintf("%s, %d pages of %s%s", $3, $6, hsize($4), $7 > 1 ? ", " $7 " threads" : "")
+					meas[key] = $1 == "first_write" ? "first write" : "get+reset"; unit[key] = $13 }
+				v[key, $2] = $10
+			}
+			END {
+				for (i = 1; i <= n; i++) {
+					k = keys[i]
+					if (!((k, "raw") in v) || !((k, "uffd-async") in v)) continue
+					r = v[k, "uffd-async"] / v[k, "raw"]
+					printf "| %s | %s | %s | %s | %s | %.2fx | %s |\n", study, meas[k], lab[k],
+						fmt(v[k, "raw"], unit[k]), fmt(v[k, "uffd-async"], unit[k]), r, r <= 1.05 ? "yes" : "**no**"
+				}
+			}' "$out/$name.csv"
+	done
+}
+# Geometric mean of the ratios per measure: one figure that single noisy rows cannot swing.
+target_summary() {
+	awk -F'|' '$3 ~ /first write|get\+reset/ {
+			m = $3; gsub(/^ +| +$/, "", m); r = $7; gsub(/[ x]/, "", r)
+			s[m] += log(r); n[m]++
+		}
+		END {
+			printf "\nGeometric mean of the ratios:"
+			for (m in n) printf " %s %.3fx over %d cases;", m, exp(s[m] / n[m]), n[m]
+			printf "\n"
+		}' "$1"
+}
+if [ $plots_only = 0 ] || [ -s "$out/size.csv" ]; then
+	target_table >"$out/target.block.md"
+	target_summary "$out/target.block.md" >>"$out/target.block.md"
+fi
+
+if [ $update = 1 ]; then
+	for name in target demo $(for s in "${studies[@]}"; do echo "${s%%|*}"; done); do
+		[ -s "$out/$name.block.md" ] || continue
+		# Replace what lies between <!-- BEGIN name --> and <!-- END name -->.
+		awk -v name="$name" -v file="$out/$name.block.md" '
+			$0 == "<!-- BEGIN " name " -->" { print; while ((getline l < file) > 0) print l; skip = 1; next }
+			$0 == "<!-- END " name " -->" { skip = 0 }
+			!skip { print }' "$here/BENCHMARKS.md" >"$out/BENCHMARKS.md.new"
+		mv "$out/BENCHMARKS.md.new" "$here/BENCHMARKS.md"
+	done
+fi
+echo "results in $out; plots in $docs/bench-*.svg" >&2
