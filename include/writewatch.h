@@ -35,7 +35,7 @@ enum ww_backend {
 /* ww_get() / ww_get_regions() flags */
 #define WW_GET_RESET 1u                 /* reset exactly the pages returned */
 
-/* A run of written pages, [start, end), in units of the range's granularity. */
+/* A run of written pages: byte addresses [start, end), multiples of the granularity. */
 struct ww_region {
 	uint64_t start;
 	uint64_t end;

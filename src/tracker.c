@@ -547,21 +547,31 @@ static size_t sink_room(const struct sink *s)
 	return s->max - s->n;
 }
 
-static void sink_put(struct sink *s, const struct ww_region *reg, size_t pagesize)
+/* Page form: expand runs into page addresses (the scan never returns more pages than room). */
+static void sink_pages(struct sink *s, const struct ww_region *regs, size_t n, size_t pagesize)
 {
-	uint64_t a;
+	size_t i;
 
-	if (s->pages) {
-		for (a = reg->start; a < reg->end && s->n < s->max; a += pagesize)
+	for (i = 0; i < n; i++)
+		for (uint64_t a = regs[i].start; a < regs[i].end && s->n < s->max; a += pagesize)
 			s->pages[s->n++] = (void *)(uintptr_t)a;
-		return;
+}
+
+/*
+ * Region form: the backend wrote n runs straight into the caller's array at
+ * s->n (one copy less on the hot path).  A run cut by the backend's buffer or
+ * a range boundary is one run to the caller: merge it into the previous one.
+ */
+static void sink_regions(struct sink *s, size_t n)
+{
+	struct ww_region *out = s->regions + s->n;
+
+	if (n && s->n && s->regions[s->n - 1].end == out[0].start) {
+		s->regions[s->n - 1].end = out[0].end;
+		memmove(out, out + 1, (n - 1) * sizeof(*out));
+		n--;
 	}
-	/* A run cut by the scan buffer or a range boundary is one run to the caller. */
-	if (s->n && s->regions[s->n - 1].end == reg->start) {
-		s->regions[s->n - 1].end = reg->end;
-		return;
-	}
-	s->regions[s->n++] = *reg;
+	s->n += n;
 }
 
 /*
@@ -577,7 +587,7 @@ static int scan_range(struct ww_tracker *t, struct ww_range *r, uintptr_t start,
 	while (at < end) {
 		size_t room = sink_room(s);
 		uintptr_t walk_end = at;
-		ssize_t n, i;
+		ssize_t n;
 
 		if (!room) {
 			*stop = at;
@@ -585,16 +595,23 @@ static int scan_range(struct ww_tracker *t, struct ww_range *r, uintptr_t start,
 		}
 		/*
 		 * The page form limits pages (so a limited get resets only what
-		 * it returns); the region form limits runs.  One more run than
-		 * room is never asked for, so nothing is reset and then dropped.
+		 * it returns) and goes through the scratch buffer; the region
+		 * form limits runs and writes into the caller's array, never
+		 * asking for more runs than it has room for, so nothing is reset
+		 * and then dropped.
 		 */
-		n = t->ops->scan(t, r, at, end, t->scratch,
-				 s->pages ? t->scratch_len : (room < t->scratch_len ? room : t->scratch_len),
-				 s->pages ? room : UINT64_MAX, reset, &walk_end);
+		if (s->pages)
+			n = t->ops->scan(t, r, at, end, t->scratch, t->scratch_len, room, reset,
+					 &walk_end);
+		else
+			n = t->ops->scan(t, r, at, end, s->regions + s->n, room, UINT64_MAX, reset,
+					 &walk_end);
 		if (n < 0)
 			return (int)n;
-		for (i = 0; i < n; i++)
-			sink_put(s, &t->scratch[i], r->pagesize);
+		if (s->pages)
+			sink_pages(s, t->scratch, (size_t)n, r->pagesize);
+		else
+			sink_regions(s, (size_t)n);
 		if (walk_end <= at && n == 0)
 			return -EIO;    /* a backend that makes no progress: never loop forever */
 		at = walk_end;
