@@ -900,6 +900,33 @@ static int mp_rearm_runs(struct mp_state *st, const struct ww_region *runs, size
 	return ret;
 }
 
+/*
+ * Re-protect what a get-and-reset over [a, b) reported.  Each mprotect()
+ * of a run costs a VMA split and merge (microseconds); one mprotect over the
+ * whole walk costs a page-table walk of it (about a nanosecond a page) and
+ * merges the VMAs back, which is what a plain mprotect tracker does.  With
+ * many runs per page walked, the whole walk is cheaper.  It also protects
+ * pages that were not reported: a write racing with that lands on a page
+ * whose bit its fault sets (after making it writable, before or after our
+ * call), so it is reported by a later get, never lost.
+ */
+#define MP_WHOLE_WALK_PAGES_PER_RUN 2048
+
+static int mp_rearm(struct mp_state *st, uintptr_t a, uintptr_t b,
+		    const struct ww_region *runs, size_t n)
+{
+	size_t i;
+	int ret;
+
+	if (n * MP_WHOLE_WALK_PAGES_PER_RUN < ((b - a) >> st->shift))
+		return mp_rearm_runs(st, runs, n);
+	ret = mp_protect(st, a, b, false);
+	if (ret)
+		for (i = 0; i < n; i++)
+			mp_bits_update(st, runs[i].start, runs[i].end, true);
+	return ret;
+}
+
 static ssize_t mp_scan(struct ww_tracker *t, struct ww_range *r,
 		       uintptr_t start, uintptr_t end,
 		       struct ww_region *out, size_t max_out, uint64_t max_pages,
@@ -944,7 +971,7 @@ static ssize_t mp_scan(struct ww_tracker *t, struct ww_range *r,
 		i = lim;
 	}
 	if (reset && n) {
-		ret = mp_rearm_runs(st, out, n);
+		ret = mp_rearm(st, start, stop, out, n);
 		if (ret)
 			return ret;
 	}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mprotect backend: get-and-reset and reset re-protect in runs, one
- * mprotect() per contiguous run of reported pages, never page by page, so
- * the VMA count (vm.max_map_count) stays what the protection pattern needs.
+ * mprotect backend: get-and-reset and reset re-protect in runs, at most one
+ * mprotect() per contiguous run of reported pages (with many runs, one per
+ * stretch walked), never page by page, so the VMA count (vm.max_map_count)
+ * stays what the protection pattern needs.
  *
  * The test links the static library, so its own mprotect() below replaces
  * libc's for the library and counts the calls.  After each step the VMAs
@@ -58,7 +59,7 @@ static void expect_vmas(const char *what)
 	tt_check(got == want, "%s: %zu VMAs in the range, the runs predict %zu", what, got, want);
 }
 
-/* Full get+reset: exactly one mprotect per run of written pages. */
+/* Full get+reset: at most one mprotect per run of written pages. */
 static void get_reset_all(void **pages, const char *what)
 {
 	size_t want_pages = 0, runs = written_runs(), i;
@@ -69,8 +70,8 @@ static void get_reset_all(void **pages, const char *what)
 		want_pages += writable[i];
 	n = ww_get(t, mem, N * TT_PAGE, pages, N, WW_GET_RESET);
 	tt_check(n == (ssize_t)want_pages, "%s: %zd pages, want %zu", what, n, want_pages);
-	tt_check(calls - before == (long)runs, "%s: %ld mprotect calls for %zu runs", what,
-		 calls - before, runs);
+	tt_check(calls - before >= 1 && calls - before <= (long)runs,
+		 "%s: %ld mprotect calls for %zu runs", what, calls - before, runs);
 	memset(writable, 0, sizeof(writable));
 	expect_vmas(what);
 }
@@ -121,13 +122,17 @@ int main(void)
 	expect_vmas("after writing runs of three");
 	get_reset_all(pages, "get+reset of runs of three");
 
-	/* A limited get re-protects only what it returned, in runs. */
+	/*
+	 * A limited get re-protects only what it returned (what lies between
+	 * is clean and protected already), in runs or in one call for the
+	 * stretch it walked; the VMA check below is what must hold.
+	 */
 	for (i = 0; i < N; i += 2)
 		write_page(i);
 	before = calls;
 	tt_ret(ww_get(t, mem, N * TT_PAGE, pages, 1000, WW_GET_RESET), 1000);
-	tt_check(calls - before == 1000, "limited get: %ld calls for 1000 single-page runs",
-		 calls - before);
+	tt_check(calls - before >= 1 && calls - before <= 1000,
+		 "limited get: %ld calls for 1000 single-page runs", calls - before);
 	for (i = 0; i < 1000; i++) {
 		tt_check(pages[i] == mem + 2 * i * TT_PAGE, "limited get: page %zu is %p", i, pages[i]);
 		writable[2 * i] = 0;
