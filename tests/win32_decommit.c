@@ -15,24 +15,6 @@
 
 #define NP 16
 
-static int read_faults(volatile char *p)
-{
-	pid_t pid = fork();
-	int st;
-
-	tt_check(pid >= 0, "fork: %s", strerror(errno));
-	if (!pid) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		/* No handler (a backend's, a sanitizer's) may stand between us and the fault. */
-		signal(SIGSEGV, SIG_DFL);
-		(void)*p;
-		_exit(0);
-	}
-	tt_check(waitpid(pid, &st, 0) == pid, "waitpid");
-	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
-}
 
 static void commit(char *p, size_t npages)
 {
@@ -58,7 +40,7 @@ int main(void)
 	base[7 * WPG] = 1;
 	decommit(base + 4 * WPG, 4);
 	wt_expect_pages(0, base, size, "written pages survive decommit", 2, 5, 7);
-	tt_check(read_faults(base + 5 * WPG), "a decommitted page is accessible");
+	tt_check(wt_access_faults(base + 5 * WPG, 0), "a decommitted page is accessible");
 
 	/* Recommit: contents are gone; reading adds nothing. */
 	commit(base + 4 * WPG, 4);

@@ -11,29 +11,6 @@
 
 #include "win32_tt.h"
 
-/* 1 if a child process touching p (write or read) dies of SIGSEGV, else 0. */
-static int access_faults(volatile char *p, int write)
-{
-	pid_t pid = fork();
-	int st;
-
-	tt_check(pid >= 0, "fork: %s", strerror(errno));
-	if (!pid) {
-		struct rlimit no_core = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &no_core);
-		/* No handler (a backend's, a sanitizer's) may stand between us and the fault. */
-		signal(SIGSEGV, SIG_DFL);
-		if (write)
-			*p = 1;
-		else
-			(void)*p;
-		_exit(0);
-	}
-	tt_check(waitpid(pid, &st, 0) == pid, "waitpid");
-	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
-}
-
 int main(void)
 {
 	const SIZE_T size = 0x10000;
@@ -48,8 +25,8 @@ int main(void)
 	tt_check(old == PAGE_READWRITE, "old protection %#x", (unsigned)old);
 	wt_expect_pages(0, base, size, "while read-only", 2, 4);
 	tt_check(base[2 * WPG + 3] == 0x11, "content changed by protection");
-	tt_check(access_faults(base + WPG, 1), "write to a read-only page did not fault");
-	tt_check(!access_faults(base + WPG, 0), "read of a read-only page faulted");
+	tt_check(wt_access_faults(base + WPG, 1), "write to a read-only page did not fault");
+	tt_check(!wt_access_faults(base + WPG, 0), "read of a read-only page faulted");
 	tt_check(VirtualProtect(base, 3 * WPG, PAGE_READWRITE, &old), "protect RW");
 	tt_check(old == PAGE_READONLY, "old protection %#x", (unsigned)old);
 	wt_expect_pages(0, base, size, "back to read-write", 2, 4);
@@ -71,7 +48,7 @@ int main(void)
 	base[0] = 4;
 	base[WPG] = 4;
 	tt_check(VirtualProtect(base, 2 * WPG, PAGE_NOACCESS, &old), "protect no-access");
-	tt_check(access_faults(base, 0), "read of a no-access page did not fault");
+	tt_check(wt_access_faults(base, 0), "read of a no-access page did not fault");
 	wt_expect(WRITE_WATCH_FLAG_RESET, base, size, 1, WT_PAGES(base, 0), 1, "get-reset one");
 	tt_check(VirtualProtect(base, 2 * WPG, PAGE_EXECUTE_READWRITE, &old), "protect RWX");
 	tt_check(old == PAGE_NOACCESS, "old protection %#x", (unsigned)old);

@@ -8,6 +8,9 @@
 #ifndef WIN32_TT_H
 #define WIN32_TT_H
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include "tt.h"
 #include "writewatch/win32.h"
 
@@ -115,6 +118,29 @@ static inline void wt_expect_truth(char *base, size_t npages, const unsigned cha
 			want[n++] = base + i * WPG;
 	wt_expect(0, base, npages * WPG, npages, want, n, what);
 	free(want);
+}
+
+/* 1 if a child process touching p (write or read) dies of SIGSEGV, else 0. */
+static inline int wt_access_faults(volatile char *p, int write)
+{
+	pid_t pid = fork();
+	int st;
+
+	tt_check(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		/* No handler (a backend's, a sanitizer's) may stand between us and the fault. */
+		signal(SIGSEGV, SIG_DFL);
+		if (write)
+			*p = 1;
+		else
+			(void)*p;
+		_exit(0);
+	}
+	tt_check(waitpid(pid, &st, 0) == pid, "waitpid");
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV;
 }
 
 #endif /* WIN32_TT_H */
