@@ -676,8 +676,6 @@ WW_API ssize_t ww_get(struct ww_tracker *t, void *addr, size_t len,
 {
 	struct sink s = { .pages = pages, .max = max };
 
-	if (!pages && max)
-		return t ? -EFAULT : -EINVAL;
 	return get_common(t, addr, len, &s, flags, NULL);
 }
 
@@ -687,8 +685,6 @@ WW_API ssize_t ww_get_regions(struct ww_tracker *t, void *addr, size_t len,
 {
 	struct sink s = { .regions = regions, .max = max };
 
-	if (!regions && max)
-		return t ? -EFAULT : -EINVAL;
 	return get_common(t, addr, len, &s, flags, next);
 }
 
