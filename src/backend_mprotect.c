@@ -468,7 +468,7 @@ static struct mp_state *mp_state_new(uintptr_t start, uintptr_t end, size_t page
 	size_t words = (npages + 63) / 64;
 	size_t segoff = ww_align_up(sizeof(struct mp_state), 64);
 	size_t bitoff = ww_align_up(segoff + nsegs * sizeof(*segs), 64);
-	size_t len = ww_align_up(bitoff + words * sizeof(uint64_t), WW_BASE_PAGE);
+	size_t len = ww_align_up(bitoff + words * sizeof(uint64_t), ww_page_size());
 	struct mp_state *st;
 	char *mem;
 

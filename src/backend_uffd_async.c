@@ -148,7 +148,7 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 		.vec = (uintptr_t)st->vec,
 		.vec_len = max_out < VEC_LEN ? max_out : VEC_LEN,
 		/* max_pages counts base pages; 0 means no limit. */
-		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages * (r->pagesize / WW_BASE_PAGE),
+		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages * (r->pagesize / ww_page_size()),
 		.category_mask = PAGE_IS_WRITTEN,
 		.return_mask = PAGE_IS_WRITTEN,
 	};

@@ -97,7 +97,7 @@ static struct sync_bits *bits_alloc(uintptr_t base, size_t len, size_t pagesize)
 {
 	size_t nbits = len / pagesize;
 	size_t map_len = ww_align_up(sizeof(struct sync_bits) + (nbits + 63) / 64 * 8,
-				     WW_BASE_PAGE);
+				     ww_page_size());
 	struct sync_bits *b = map_zeroed(map_len);
 
 	if (!b)
@@ -188,7 +188,7 @@ static void bits_copy(struct sync_bits *dst, struct sync_bits *src, size_t off)
 /* Room for n entries; called under plock because the thread reads st->tab. */
 static int tab_reserve(struct sync_state *st, size_t n)
 {
-	size_t cap = st->captab ? st->captab : WW_BASE_PAGE / sizeof(struct sync_entry);
+	size_t cap = st->captab ? st->captab : ww_page_size() / sizeof(struct sync_entry);
 	struct sync_entry *tab;
 
 	if (n <= st->captab)
@@ -270,7 +270,7 @@ static void unpublish(struct sync_state *st, uintptr_t start)
 static void resolve_fault(struct sync_state *st, uintptr_t addr)
 {
 	struct sync_entry *e = tab_lookup(st, addr);
-	size_t size = e ? (size_t)1 << e->bits->shift : WW_BASE_PAGE;
+	size_t size = e ? (size_t)1 << e->bits->shift : ww_page_size();
 	uintptr_t page = ww_align_down(addr, size);
 	size_t bit;
 
@@ -334,12 +334,12 @@ static int touch_pages(uintptr_t start, size_t len)
 	char sink[TOUCH_BATCH];
 	struct iovec local = { .iov_base = sink, .iov_len = sizeof(sink) };
 	struct iovec remote[TOUCH_BATCH];
-	size_t n = len / WW_BASE_PAGE, done = 0, i, k;
+	size_t n = len / ww_page_size(), done = 0, i, k;
 
 	while (done < n) {
 		k = n - done < TOUCH_BATCH ? n - done : TOUCH_BATCH;
 		for (i = 0; i < k; i++) {
-			remote[i].iov_base = (void *)(start + (done + i) * WW_BASE_PAGE);
+			remote[i].iov_base = (void *)(start + (done + i) * ww_page_size());
 			remote[i].iov_len = 1;
 		}
 		if (process_vm_readv(getpid(), &local, 1, remote, k, 0) != (ssize_t)k)
@@ -398,16 +398,16 @@ static int sync_probe(char *why, size_t whylen)
 		return -EOPNOTSUPP;
 	}
 	ret = ww_k_uffd_api(fd, 0, NULL, NULL);
-	page = map_zeroed(WW_BASE_PAGE);
+	page = map_zeroed(ww_page_size());
 	if (!ret && !page)
 		ret = -ENOMEM;
 	if (!ret)
-		ret = ww_k_uffd_register(fd, (uintptr_t)page, WW_BASE_PAGE,
+		ret = ww_k_uffd_register(fd, (uintptr_t)page, ww_page_size(),
 					 UFFDIO_REGISTER_MODE_WP, &ioctls);
 	if (!ret && !(ioctls & (1ULL << _UFFDIO_WRITEPROTECT)))
 		ret = -EOPNOTSUPP;
 	if (page)
-		munmap(page, WW_BASE_PAGE);
+		munmap(page, ww_page_size());
 	close(fd);
 	if (ret) {
 		ww_why(why, whylen, "kernel cannot write-protect anonymous memory with "

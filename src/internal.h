@@ -19,10 +19,10 @@
 #include <sys/types.h>
 
 #include "writewatch.h"
+#include "util.h"
 
 #define WW_API __attribute__((visibility("default")))
 
-#define WW_BASE_PAGE 4096UL
 
 /*
  * A watched range: [start, end), aligned to pagesize.  Allocated on its own,
@@ -31,7 +31,7 @@
 struct ww_range {
 	uintptr_t start;
 	uintptr_t end;
-	size_t pagesize;        /* WW_BASE_PAGE, or the hugetlb page size */
+	size_t pagesize;        /* ww_page_size(), or the hugetlb page size */
 	bool hugetlb;
 	void *priv;             /* backend per-range state, may be NULL */
 };

@@ -357,7 +357,7 @@ long ww_k_page_size_at(uintptr_t addr, bool *hugetlb)
 	if (ret < 0)
 		return ret;
 	/* Only hugetlb VMAs report a page size above the base page. */
-	*hugetlb = q.vma_page_size > WW_BASE_PAGE;
+	*hugetlb = q.vma_page_size > ww_page_size();
 	return (long)q.vma_page_size;
 }
 

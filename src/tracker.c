@@ -473,7 +473,7 @@ WW_API int ww_watch(struct ww_tracker *t, void *addr, size_t len)
 
 	if (ret)
 		return ret;
-	if ((uintptr_t)addr & (WW_BASE_PAGE - 1))
+	if ((uintptr_t)addr & (ww_page_size() - 1))
 		return -EINVAL;
 	pthread_mutex_lock(&t->lock);
 	ret = watch_locked(t, (uintptr_t)addr, len);

@@ -51,7 +51,7 @@
 #include "writewatch/win32.h"
 #include "internal.h"
 
-#define PG              WW_BASE_PAGE
+#define PG              ww_page_size()
 #define ALLOC_GRAN      0x10000UL       /* Windows allocation granularity */
 #define PROT_BASE_MASK  0xffu           /* PAGE_NOACCESS .. PAGE_EXECUTE_WRITECOPY */
 #define HARVEST_BATCH   256
