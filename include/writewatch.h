@@ -96,11 +96,19 @@ ssize_t ww_granularity(struct ww_tracker *t, void *addr);
 
 /* ---- what this machine offers ---- */
 
+/*
+ * What one backend would do here.  Sized: set size to sizeof(struct
+ * ww_backend_info) before the call; fields are only ever added at the end.
+ */
 struct ww_backend_info {
-	int available;                  /* 1 usable here, 0 not */
-	int error;                      /* when not: the -errno that said no */
+	size_t size;
+	int available;                  /* 1: ww_open() with this backend succeeds here */
+	int error;                      /* when not: the -errno ww_open() would return */
 	char reason[160];               /* when not: why, in one line */
 };
+
+/* Fill *info for backend b (not AUTO); -EINVAL for AUTO or an unknown value. */
+int ww_probe_backend(enum ww_backend b, struct ww_backend_info *info);
 
 /* PAGEMAP_SCAN category bits, as the kernel numbers them */
 #define WW_PAGE_IS_WPALLOWED  (1u << 0)
@@ -113,18 +121,34 @@ struct ww_backend_info {
 #define WW_PAGE_IS_SOFT_DIRTY (1u << 7)
 #define WW_PAGE_IS_GUARD      (1u << 8)
 
+/*
+ * What this machine offers.  Sized: set size to sizeof(struct ww_probe)
+ * before the call.  Fields are only ever added at the end, so a program built
+ * against an older header keeps working (it gets the prefix it knows).
+ */
 struct ww_probe {
 	size_t size;                    /* set to sizeof(struct ww_probe) before the call */
 	char kernel_release[65];        /* uname -r */
-	enum ww_backend best;           /* what WW_BACKEND_AUTO picks without the env var */
-	struct ww_backend_info backends[WW_BACKEND_COUNT];  /* indexed by enum ww_backend */
+	enum ww_backend best;           /* the best backend that opens here (env var ignored) */
+	enum ww_backend chosen;         /* what ww_open(AUTO) opens now, env var included;
+					 * AUTO when the env var names no backend or the
+					 * backend it names cannot open here */
+	char env_backend[32];           /* WRITEWATCH_BACKEND as set ("" when unset) */
+	int env_error;                  /* -EINVAL: env var unknown; -EOPNOTSUPP: its backend
+					 * cannot open here; 0 otherwise */
 	uint64_t uffd_features;         /* UFFDIO_API feature bits this kernel offers (0: no uffd) */
+	int uffd_error;                 /* 0, or the -errno that refused every userfaultfd */
 	int uffd_user_mode_only;        /* 1: only UFFD_USER_MODE_ONLY userfaultfds for this caller */
+	int unprivileged_userfaultfd;   /* vm.unprivileged_userfaultfd, -1 unknown */
+	int dev_userfaultfd;            /* 1: /dev/userfaultfd opens for this caller, 0 not,
+					 * -1 absent */
 	int pagemap_scan;               /* 1: PAGEMAP_SCAN ioctl present */
 	uint32_t pagemap_categories;    /* WW_PAGE_IS_* bits the kernel accepts */
 	long thp_enabled;               /* 0 never, 1 madvise, 2 always, -1 unknown */
 	long hugetlb_default_size;      /* bytes, 0 if none */
 	long hugetlb_free_pages;        /* free default-size hugetlb pages */
+	long max_map_count;             /* vm.max_map_count, -1 unknown */
+	long base_page_size;            /* bytes */
 };
 
 /* Fill *p (p->size set by the caller).  Never fails for a supported size. */
