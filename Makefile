@@ -6,7 +6,9 @@
 #   make install         PREFIX=/usr/local DESTDIR= ...
 #   WERROR=1             warnings are errors (CI sets it)
 
-VERSION      := 0.1.0
+# The version is set once, in include/writewatch.h.
+ver_field     = $(shell sed -n 's/^\#define WW_VERSION_$(1) \([0-9]*\)$$/\1/p' include/writewatch.h)
+VERSION      := $(call ver_field,MAJOR).$(call ver_field,MINOR).$(call ver_field,PATCH)
 SOVERSION    := 0
 PREFIX       ?= /usr/local
 LIBDIR       ?= $(PREFIX)/lib
@@ -26,9 +28,10 @@ endif
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
-BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) -Iinclude
+# -MMD -MP: each object records the headers it includes (see the -include below).
+BASEFLAGS := -std=gnu11 -D_GNU_SOURCE -pthread $(WARN) $(SANFLAGS) -Iinclude $(CPPFLAGS) -MMD -MP
 LIBFLAGS  := $(BASEFLAGS) -fPIC -fvisibility=hidden -Isrc
-LDLIBS    := -pthread -lm
+LDLIBS    := -pthread
 
 LIB_SRCS   := $(sort $(wildcard src/*.c))
 LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -49,12 +52,12 @@ STATIC     := $(BUILD)/libwritewatch.a
 all: lib $(TESTS) $(if $(TOOL_SRCS),$(TOOL)) $(EXAMPLES) $(BENCHES)
 lib: $(SHARED) $(STATIC) $(BUILD)/writewatch.pc
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) $(HEADERS)
+$(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) -c -o $@ $<
 
 $(SHARED): $(LIB_OBJS) src/libwritewatch.map
-	$(CC) $(CFLAGS) $(SANFLAGS) -shared -Wl,-soname,libwritewatch.so.$(SOVERSION) \
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -shared -Wl,-soname,libwritewatch.so.$(SOVERSION) \
 		-Wl,--version-script=src/libwritewatch.map -Wl,-z,defs -o $@ $(LIB_OBJS) $(LDLIBS)
 	ln -sf libwritewatch.so.$(VERSION) $(BUILD)/libwritewatch.so.$(SOVERSION)
 	ln -sf libwritewatch.so.$(SOVERSION) $(BUILD)/libwritewatch.so
@@ -63,17 +66,18 @@ $(STATIC): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/writewatch.pc: writewatch.pc.in Makefile
+$(BUILD)/writewatch.pc: writewatch.pc.in Makefile include/writewatch.h
+	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Programs link the static library so they run from the tree, with or without sanitizers.
-$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(STATIC)
+$(BUILD)/tests/%: tests/%.c $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASEFLAGS) -Itests -o $@ $< $(STATIC) $(LDLIBS)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -Itests $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASEFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
+	$(CC) $(CFLAGS) $(BASEFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
 # bench/engine/*.c is the measuring engine shared by bench/ programs and the tool.
 $(BUILD)/bench/%: bench/%.c $(ENGINE_SRCS) $(wildcard bench/engine/*.h) $(STATIC)
 	@mkdir -p $(@D)
@@ -91,24 +95,37 @@ check-san:
 demo: all
 	@if [ -x $(TOOL) ]; then $(TOOL) demo; else $(BUILD)/examples/demo; fi
 
+MAN3 := $(wildcard man/*.3)
+MAN1 := $(wildcard man/*.1)
+SUBHEADERS := $(wildcard include/writewatch/*.h)
+
 install: lib $(if $(TOOL_SRCS),$(TOOL))
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/writewatch $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(BINDIR)
 	install -m 644 include/writewatch.h $(DESTDIR)$(INCLUDEDIR)/
-	for h in include/writewatch/*.h; do [ -e "$$h" ] && install -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/writewatch/; done; true
+	$(if $(SUBHEADERS),install -m 644 $(SUBHEADERS) $(DESTDIR)$(INCLUDEDIR)/writewatch/)
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libwritewatch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libwritewatch.so.$(SOVERSION)
 	ln -sf libwritewatch.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libwritewatch.so
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 644 $(BUILD)/writewatch.pc $(DESTDIR)$(PKGCONFIGDIR)/
-	for m in man/*.3; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man3/; done; true
-	for m in man/*.1; do [ -e "$$m" ] && install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
-	if [ -x $(TOOL) ]; then install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/; fi
+	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(TOOL_SRCS),install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/)
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/libwritewatch.* $(DESTDIR)$(PKGCONFIGDIR)/writewatch.pc \
-	      $(DESTDIR)$(INCLUDEDIR)/writewatch.h $(DESTDIR)$(BINDIR)/writewatch
-	rm -rf $(DESTDIR)$(INCLUDEDIR)/writewatch
+	rm -f $(DESTDIR)$(LIBDIR)/libwritewatch.so.$(VERSION) \
+	      $(DESTDIR)$(LIBDIR)/libwritewatch.so.$(SOVERSION) \
+	      $(DESTDIR)$(LIBDIR)/libwritewatch.so $(DESTDIR)$(LIBDIR)/libwritewatch.a \
+	      $(DESTDIR)$(PKGCONFIGDIR)/writewatch.pc $(DESTDIR)$(INCLUDEDIR)/writewatch.h \
+	      $(addprefix $(DESTDIR)$(INCLUDEDIR)/writewatch/,$(notdir $(SUBHEADERS))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
+	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	      $(if $(TOOL_SRCS),$(DESTDIR)$(BINDIR)/writewatch)
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/writewatch 2>/dev/null
 
 clean:
-	rm -rf build build-san
+	rm -rf $(BUILD) build-san
+
+# Header dependencies recorded by -MMD.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -18,8 +18,9 @@
 extern "C" {
 #endif
 
+/* The one place the version is set (the Makefile reads it from here). */
 #define WW_VERSION_MAJOR 0
-#define WW_VERSION_MINOR 1
+#define WW_VERSION_MINOR 2
 #define WW_VERSION_PATCH 0
 
 struct ww_tracker;                      /* opaque */

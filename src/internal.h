@@ -51,6 +51,8 @@ struct ww_tracker {
 	int uffd;                       /* -1 when unused */
 	int pagemap_fd;                 /* -1 when unused */
 	bool uffd_user_mode_only;
+	int deferred_err;               /* error a get met after it had reset pages:
+					 * returned by the next get */
 	void *priv;                     /* backend per-tracker state */
 };
 
@@ -114,8 +116,54 @@ unsigned long ww_fork_generation(void);
 static inline uintptr_t ww_align_down(uintptr_t x, size_t a) { return x & ~(uintptr_t)(a - 1); }
 static inline uintptr_t ww_align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~(uintptr_t)(a - 1); }
 
+/* ---- probe.c ---- */
+
 /* Copy a one-line reason into a probe buffer (snprintf that never prints). */
 void ww_why(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* errno's symbolic name ("EACCES"); buf holds the fallback text. */
+const char *ww_errno_name(int err, char *buf, size_t len);
+/* userfaultfd features, or -EOPNOTSUPP with a one-line reason why none can be had. */
+int ww_uffd_probe(uint64_t *features, char *why, size_t whylen);
+/* Backends still call it by its old name. */
+#define ww_k_uffd_probe ww_uffd_probe
+/* Copy a sized struct to dst (its size field first); returns the bytes filled. */
+size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
+/* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */
+int ww_open_choice(struct ww_tracker **out, enum ww_backend want);
+
+/* ---- tracker.c ---- */
+
+/* A tracker inherited over fork() belongs to the parent's address space. */
+static inline bool ww_in_forked_child(const struct ww_tracker *t)
+{
+	return t->fork_gen != ww_fork_generation();
+}
+
+/* Open a tracker on exactly backend b (no probe, no fall-through). */
+int ww_tracker_open_backend(struct ww_tracker **out, enum ww_backend b);
+
+/* ---- registry.c (callers hold t->lock) ---- */
+
+/* Index of the first range whose end is above addr (nr_ranges if none). */
+size_t ww_range_search(const struct ww_tracker *t, uintptr_t addr);
+struct ww_range *ww_range_find(const struct ww_tracker *t, uintptr_t addr);
+int ww_range_insert(struct ww_tracker *t, struct ww_range *r, size_t at);
+/* Split range i at addr (inside it, aligned): the tail becomes range i+1. */
+int ww_range_split(struct ww_tracker *t, size_t i, uintptr_t addr);
+void ww_range_remove_at(struct ww_tracker *t, size_t i);
+/* True when some of r's memory has been unmapped behind our back. */
+bool ww_range_gone(const struct ww_range *r);
+int ww_range_drop(struct ww_tracker *t, size_t i, bool gone);
+/* Checks for calls taking (t, addr, len); *end receives addr + len. */
+int ww_check_call(const struct ww_tracker *t, const void *addr, size_t len, uintptr_t *end);
+/* [start, end) covered by ranges without a gap: first index and count, else -ENOENT. */
+int ww_cover(const struct ww_tracker *t, uintptr_t start, uintptr_t end,
+	  size_t *first, size_t *count);
+/* Drop ranges of [first, first+count) whose memory is gone; -EFAULT if any was. */
+int ww_check_mapped(struct ww_tracker *t, size_t first, size_t count);
+/* Clamp [start, end) to range r, rounded out to r's pages. */
+void ww_clamp(const struct ww_range *r, uintptr_t start, uintptr_t end,
+	   uintptr_t *cs, uintptr_t *ce);
 
 #endif /* WW_INTERNAL_H */

@@ -17,15 +17,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "util.h"
 #include "kernel.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 
 /* PROCMAP_QUERY (Linux 6.11, include/uapi/linux/fs.h): one VMA by address. */
 struct ww_procmap_query {
@@ -207,20 +200,15 @@ int ww_k_uffd_features(uint64_t *features, enum ww_uffd_how *how)
 	return 0;
 }
 
-int ww_k_uffd_probe(uint64_t *features, char *why, size_t whylen)
+int ww_k_uffd_dev_access(void)
 {
-	int ret = ww_k_uffd_features(features, NULL);
+	int fd = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
 
-	if (ret == -ENOSYS) {
-		ww_why(why, whylen, "kernel built without userfaultfd (CONFIG_USERFAULTFD)");
-		return -EOPNOTSUPP;
+	if (fd >= 0) {
+		close(fd);
+		return 1;
 	}
-	if (ret) {
-		ww_why(why, whylen, "userfaultfd refused: %s (vm.unprivileged_userfaultfd=0 and no "
-		       "CAP_SYS_PTRACE, or a seccomp filter)", strerror(-ret));
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return errno == ENOENT ? -1 : 0;
 }
 
 int ww_k_pagemap_open(pid_t pid)
@@ -311,7 +299,8 @@ int ww_k_mapped(uintptr_t start, size_t len)
 	return msync((void *)start, len, MS_ASYNC) ? -errno : 0;
 }
 
-static long page_size_smaps(uintptr_t addr, bool *hugetlb)
+/* Before Linux 6.11 (no PROCMAP_QUERY): the VMA's smaps entry. */
+static long vma_smaps(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
 {
 	FILE *f = fopen("/proc/self/smaps", "re");
 	char line[512];
@@ -328,6 +317,8 @@ static long page_size_smaps(uintptr_t addr, bool *hugetlb)
 			if (inside)
 				break;
 			inside = addr >= lo && addr < hi;
+			if (inside)
+				*vma_end = hi;
 			continue;
 		}
 		if (inside && sscanf(line, "KernelPageSize: %ld kB", &kb) == 1)
@@ -339,7 +330,7 @@ static long page_size_smaps(uintptr_t addr, bool *hugetlb)
 	return size;
 }
 
-long ww_k_page_size_at(uintptr_t addr, bool *hugetlb)
+long ww_k_vma_page_size(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
 {
 	struct ww_procmap_query q = { .size = sizeof(q), .query_addr = addr };
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -353,26 +344,13 @@ long ww_k_page_size_at(uintptr_t addr, bool *hugetlb)
 	if (ret == -ENOENT)
 		return -ENOMEM;
 	if (ret == -ENOTTY || ret == -EINVAL)
-		return page_size_smaps(addr, hugetlb);   /* before Linux 6.11 */
+		return vma_smaps(addr, vma_end, hugetlb);
 	if (ret < 0)
 		return ret;
+	*vma_end = q.vma_end;
 	/* Only hugetlb VMAs report a page size above the base page. */
 	*hugetlb = q.vma_page_size > ww_page_size();
 	return (long)q.vma_page_size;
-}
-
-int ww_k_pidfd_open(pid_t pid)
-{
-	long fd = syscall(SYS_pidfd_open, pid, 0);
-
-	return fd < 0 ? -errno : (int)fd;
-}
-
-int ww_k_pidfd_getfd(int pidfd, int targetfd)
-{
-	long fd = syscall(SYS_pidfd_getfd, pidfd, targetfd, 0);
-
-	return fd < 0 ? -errno : (int)fd;
 }
 
 int ww_k_release(char *buf, size_t len, int *major, int *minor)

@@ -38,11 +38,8 @@ int ww_k_uffd_wake(int fd, uintptr_t start, size_t len);
 ssize_t ww_k_uffd_read(int fd, struct uffd_msg *msgs, size_t n);
 /* Features the running kernel offers (probes a throwaway fd once, then cached). */
 int ww_k_uffd_features(uint64_t *features, enum ww_uffd_how *how);
-/*
- * For backend probes: the features, or -EOPNOTSUPP with a one-line reason
- * why no userfaultfd can be had here.
- */
-int ww_k_uffd_probe(uint64_t *features, char *why, size_t whylen);
+/* 1 if /dev/userfaultfd opens read-write for this caller, 0 if refused, -1 if absent. */
+int ww_k_uffd_dev_access(void);
 
 /* Open /proc/<pid>/pagemap (pid 0: self) read-only. */
 int ww_k_pagemap_open(pid_t pid);
@@ -56,11 +53,11 @@ int ww_k_mprotect(uintptr_t start, size_t len, int prot);
 int ww_k_populate_write(uintptr_t start, size_t len);
 /* 0 if all of [start, start+len) is mapped, -ENOMEM if any of it is not. */
 int ww_k_mapped(uintptr_t start, size_t len);
-/* Page size backing addr (hugetlb size on hugetlb mappings); -ENOMEM if unmapped. */
-long ww_k_page_size_at(uintptr_t addr, bool *hugetlb);
-
-int ww_k_pidfd_open(pid_t pid);
-int ww_k_pidfd_getfd(int pidfd, int targetfd);
+/*
+ * Page size of the VMA holding addr (the hugetlb size on hugetlb mappings)
+ * and where that VMA ends; -ENOMEM if addr is unmapped.
+ */
+long ww_k_vma_page_size(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb);
 
 /* uname -r into buf; "major.minor" as numbers. */
 int ww_k_release(char *buf, size_t len, int *major, int *minor);

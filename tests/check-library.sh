@@ -18,6 +18,22 @@ else
 	echo "PASS exports ($(printf '%s\n' "$exports" | grep -c '^ww_') public symbols)"
 fi
 
+# Every public function is in the version script by name (no glob), and
+# every name there is defined: a symbol is never exported by accident.
+map=src/libwritewatch.map
+defined=$(grep -ho '^WW_API [^(]*' src/*.c | grep -o 'ww_[a-zA-Z0-9_]*$' | sort -u)
+listed=$(grep -o '^[[:space:]]*ww_[a-zA-Z0-9_]*;' "$map" | tr -d ' \t;' | sort -u)
+if grep -q '^[[:space:]]*ww_\*' "$map"; then
+	echo "FAIL version script: exports by glob"
+	fail=1
+elif [ "$defined" != "$listed" ]; then
+	echo "FAIL version script and WW_API functions differ:"
+	diff <(printf '%s\n' "$defined") <(printf '%s\n' "$listed") | grep '^[<>]'
+	fail=1
+else
+	echo "PASS version script lists the $(printf '%s\n' "$listed" | wc -l) public symbols"
+fi
+
 soname=$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 if [ "$soname" = "libwritewatch.so.0" ]; then
 	echo "PASS soname $soname"
