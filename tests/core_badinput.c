@@ -96,7 +96,18 @@ int main(void)
 	p.size = sizeof(p);
 	tt_ok(ww_probe(&p));
 	tt_check(p.size == sizeof(p), "probe size");
-	tt_check(p.backends[WW_BACKEND_MPROTECT].available, "mprotect always available");
+	tt_check(p.base_page_size == (long)TT_PAGE, "base page %ld", p.base_page_size);
+	{
+		struct ww_backend_info bi = { .size = 0 };
+
+		tt_ret(ww_probe_backend(WW_BACKEND_MPROTECT, NULL), -EINVAL);
+		tt_ret(ww_probe_backend(WW_BACKEND_MPROTECT, &bi), -EINVAL);   /* size not set */
+		bi.size = sizeof(bi);
+		tt_ret(ww_probe_backend(WW_BACKEND_AUTO, &bi), -EINVAL);
+		tt_ret(ww_probe_backend((enum ww_backend)WW_BACKEND_COUNT, &bi), -EINVAL);
+		tt_ok(ww_probe_backend(WW_BACKEND_MPROTECT, &bi));
+		tt_check(bi.size == sizeof(bi) && bi.available, "mprotect always available");
+	}
 
 	/* Nothing refused above changed the watched range. */
 	tt_ok(ww_unwatch(t, mem, 4 * TT_PAGE));

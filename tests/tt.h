@@ -20,7 +20,8 @@
 
 #include "writewatch.h"
 
-#define TT_PAGE 4096UL
+/* The base page size, from the system (never assume 4 KiB). */
+#define TT_PAGE ((size_t)sysconf(_SC_PAGESIZE))
 #define TT_SKIP_CODE 77
 
 #define tt_fail(...) do { \

@@ -5,6 +5,7 @@
  * ioctl fail with ENOSYS, as on a kernel without CONFIG_USERFAULTFD), AUTO
  * falls back to mprotect, an explicit uffd backend (by value or by the
  * environment variable) gives -EOPNOTSUPP, and ww_probe() says why.
+ * ww_probe() reports the environment variable's effect, valid or not.
  */
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -40,20 +41,27 @@ static int without_userfaultfd(void)
 {
 	struct ww_tracker *t = NULL;
 	struct ww_probe p = { .size = sizeof(p) };
+	struct ww_backend_info ba = { .size = sizeof(ba) }, bs = { .size = sizeof(bs) };
 
 	deny_userfaultfd();
 	unsetenv("WRITEWATCH_BACKEND");
 	tt_ok(ww_probe(&p));
-	tt_check(!p.backends[WW_BACKEND_UFFD_ASYNC].available &&
-		 !p.backends[WW_BACKEND_UFFD_SYNC].available, "uffd backends still available");
-	tt_ret(p.backends[WW_BACKEND_UFFD_ASYNC].error, -EOPNOTSUPP);
-	tt_check(strstr(p.backends[WW_BACKEND_UFFD_ASYNC].reason, "userfaultfd") != NULL,
-		 "reason: '%s'", p.backends[WW_BACKEND_UFFD_ASYNC].reason);
-	tt_check(p.best == WW_BACKEND_MPROTECT, "best is %d", p.best);
+	tt_ok(ww_probe_backend(WW_BACKEND_UFFD_ASYNC, &ba));
+	tt_ok(ww_probe_backend(WW_BACKEND_UFFD_SYNC, &bs));
+	tt_check(!ba.available && !bs.available, "uffd backends still available");
+	tt_ret(ba.error, -EOPNOTSUPP);
+	tt_check(strstr(ba.reason, "userfaultfd") != NULL, "reason: '%s'", ba.reason);
+	tt_check(p.best == WW_BACKEND_MPROTECT && p.chosen == WW_BACKEND_MPROTECT,
+		 "best %d chosen %d", p.best, p.chosen);
+	tt_check(p.uffd_error < 0, "uffd_error %d", p.uffd_error);
 	tt_ret(ww_open(&t, WW_BACKEND_UFFD_ASYNC, 0), -EOPNOTSUPP);
 	tt_ret(ww_open(&t, WW_BACKEND_UFFD_SYNC, 0), -EOPNOTSUPP);
 	setenv("WRITEWATCH_BACKEND", "uffd-async", 1);
 	tt_ret(ww_open(&t, WW_BACKEND_AUTO, 0), -EOPNOTSUPP);
+	tt_ok(ww_probe(&p));
+	tt_ret(p.env_error, -EOPNOTSUPP);
+	tt_check(p.chosen == WW_BACKEND_AUTO && !strcmp(p.env_backend, "uffd-async"),
+		 "chosen %d env '%s'", p.chosen, p.env_backend);
 	unsetenv("WRITEWATCH_BACKEND");
 	tt_ok(ww_open(&t, WW_BACKEND_AUTO, 0));
 	tt_check(!strcmp(ww_backend_name(t), "mprotect"), "AUTO picked %s", ww_backend_name(t));
@@ -68,8 +76,6 @@ int main(void)
 	int status;
 	pid_t pid;
 
-	if (!tt_backend_is("uffd-async"))
-		tt_skip("backend choice is tested once, in the uffd-async run");
 	pid = fork();
 	tt_check(pid >= 0, "fork");
 	if (!pid)
@@ -84,13 +90,30 @@ int main(void)
 	unsetenv("WRITEWATCH_BACKEND");
 	tt_ok(ww_open(&t, WW_BACKEND_AUTO, 0));
 	tt_check(ww_backend_id(t) == p.best, "AUTO picked %s", ww_backend_name(t));
-	tt_check(p.best == WW_BACKEND_UFFD_ASYNC || !p.backends[WW_BACKEND_UFFD_ASYNC].available,
-		 "best is not uffd-async although it is available");
+	tt_check(p.chosen == p.best && !p.env_error && !p.env_backend[0], "chosen %d env %d",
+		 p.chosen, p.env_error);
+	{
+		struct ww_backend_info bi = { .size = sizeof(bi) };
+
+		tt_ok(ww_probe_backend(WW_BACKEND_UFFD_ASYNC, &bi));
+		tt_check(p.best == WW_BACKEND_UFFD_ASYNC || !bi.available,
+			 "best is not uffd-async although it is available");
+		tt_ret(ww_probe_backend(WW_BACKEND_AUTO, &bi), -EINVAL);
+		tt_ret(ww_probe_backend((enum ww_backend)99, &bi), -EINVAL);
+	}
 	ww_close(t);
 	setenv("WRITEWATCH_BACKEND", "mprotect", 1);
 	tt_ok(ww_open(&t, WW_BACKEND_AUTO, 0));
 	tt_check(!strcmp(ww_backend_name(t), "mprotect"), "env var ignored: %s", ww_backend_name(t));
 	ww_close(t);
+	tt_ok(ww_probe(&p));
+	tt_check(p.chosen == WW_BACKEND_MPROTECT && !p.env_error, "chosen %d", p.chosen);
+	setenv("WRITEWATCH_BACKEND", "nonsense", 1);
+	tt_ret(ww_open(&t, WW_BACKEND_AUTO, 0), -EINVAL);
+	tt_ok(ww_probe(&p));
+	tt_ret(p.env_error, -EINVAL);
+	tt_check(p.chosen == WW_BACKEND_AUTO && !strcmp(p.env_backend, "nonsense"),
+		 "chosen %d env '%s'", p.chosen, p.env_backend);
 	/* An explicit backend wins over the environment variable. */
 	tt_ok(ww_open(&t, WW_BACKEND_MPROTECT, 0));
 	ww_close(t);
