@@ -20,7 +20,7 @@ _Static_assert(ERROR_INVALID_PARAMETER == 87 && ERROR_NOACCESS == 998 &&
 
 int main(void)
 {
-	const SIZE_T size = 0x10000;
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
 	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_READWRITE);
 	unsigned char truth[16] = { 0 };

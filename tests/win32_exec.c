@@ -9,7 +9,7 @@
 int main(void)
 {
 #if defined(__x86_64__)
-	const SIZE_T size = 0x10000;
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
 	static const unsigned char ret42[] = { 0xb8, 0x2a, 0x00, 0x00, 0x00, 0xc3 }; /* mov eax,42; ret */
 	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_EXECUTE_READWRITE);

@@ -43,7 +43,7 @@ static int child(char *base, SIZE_T size)
 
 int main(void)
 {
-	const SIZE_T size = 0x10000;
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
 	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_READWRITE);
 	pid_t pid;

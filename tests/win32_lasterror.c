@@ -23,7 +23,7 @@ static void *thread_main(void *arg)
 	tt_check(GetLastError() == 777, "thread's last error changed to %u by main",
 		 (unsigned)GetLastError());
 	/* Fail in this thread with a different error. */
-	tt_check(GetWriteWatch(0, arg, 0x10000, res, &count, NULL) == ~0u, "must fail");
+	tt_check(GetWriteWatch(0, arg, 16 * TT_PAGE, res, &count, NULL) == ~0u, "must fail");
 	tt_check(GetLastError() == ERROR_NOACCESS, "thread error %u", (unsigned)GetLastError());
 	pthread_barrier_wait(&bar);
 	return NULL;
@@ -31,7 +31,7 @@ static void *thread_main(void *arg)
 
 int main(void)
 {
-	char *base = wt_alloc(NULL, 0x10000, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+	char *base = wt_alloc(NULL, 16 * TT_PAGE, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_READWRITE);
 	pthread_t th;
 

@@ -42,7 +42,7 @@ typedef DWORD *PDWORD;
 
 int main(void)
 {
-	char *p = ww_win32_VirtualAlloc(NULL, 0x10000, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
+	char *p = ww_win32_VirtualAlloc(NULL, 16 * TT_PAGE, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 					PAGE_READWRITE);
 	void *res[4];
 	ULONG_PTR count = 4;
@@ -51,10 +51,10 @@ int main(void)
 	if (!p && ww_win32_GetLastError() == ERROR_NOT_SUPPORTED)
 		tt_skip("backend %s not available here", tt_backend());
 	tt_check(p, "VirtualAlloc: %u", (unsigned)ww_win32_GetLastError());
-	p[3 * 4096] = 1;
-	tt_check(!ww_win32_GetWriteWatch(WRITE_WATCH_FLAG_RESET, p, 0x10000, res, &count, &gran),
+	p[3 * TT_PAGE] = 1;
+	tt_check(!ww_win32_GetWriteWatch(WRITE_WATCH_FLAG_RESET, p, 16 * TT_PAGE, res, &count, &gran),
 		 "GetWriteWatch");
-	tt_check(count == 1 && res[0] == p + 3 * 4096 && gran == 4096, "results");
+	tt_check(count == 1 && res[0] == p + 3 * TT_PAGE && gran == TT_PAGE, "results");
 	ww_win32_SetLastError(0);
 	tt_check(ww_win32_ResetWriteWatch(p, 0) == ~0u &&
 		 ww_win32_GetLastError() == ERROR_INVALID_PARAMETER, "ResetWriteWatch(size 0)");

@@ -27,8 +27,8 @@ static void both_fail(void *b, SIZE_T s, const char *what)
 
 int main(void)
 {
-	const SIZE_T size = 0x10000;
-	static char data[3 * 4096];
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
+	static char data[64];           /* not the layer's memory */
 	char stack[64], *heap = malloc(3 * WPG), *a, *b, *hole;
 
 	/*

@@ -24,7 +24,7 @@ static size_t count_maps(void)
 
 int main(void)
 {
-	const SIZE_T size = 0x10000;
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
 	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_READWRITE), *again;
 	void *res[16];

@@ -8,7 +8,7 @@
 
 int main(void)
 {
-	const SIZE_T size = 0x10000;
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
 	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_READWRITE);
 	static const size_t pages[] = { 1, 2, 4, 9, 10, 15 };

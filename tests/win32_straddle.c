@@ -10,10 +10,11 @@ typedef uint64_t unaligned_u64 __attribute__((aligned(1)));
 
 int main(void)
 {
-	const SIZE_T size = 0x10000;
+	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
 	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
 			      PAGE_READWRITE);
-	static char src[2 * 4096 + 64];
+	size_t srclen = 2 * WPG + 64;
+	char *src = malloc(srclen);
 	uint32_t v = 0xdeadbeef;
 
 	memcpy(base + 2 * WPG - 2, &v, sizeof(v));
@@ -26,10 +27,12 @@ int main(void)
 	wt_expect_pages(0, base, size, "unaligned 8-byte store across pages 8 and 9", 8, 9);
 
 	wt_ok(ResetWriteWatch(base, size));
-	memset(src, 0x5a, sizeof(src));
-	memcpy(base + 12 * WPG - 32, src, sizeof(src));
+	tt_check(src, "out of memory");
+	memset(src, 0x5a, srclen);
+	memcpy(base + 12 * WPG - 32, src, srclen);
 	wt_expect_pages(0, base, size, "memcpy across pages 11-14", 11, 12, 13, 14);
 
+	free(src);
 	VirtualFree(base, 0, MEM_RELEASE);
 	return 0;
 }

@@ -4,7 +4,8 @@
  * allocations (some reserved and committed piecewise, some plain) and
  * allocate, write, protect, decommit, query and release them concurrently;
  * every GetWriteWatch answer must match the thread's own record of what it
- * wrote, exactly.
+ * wrote, exactly.  The record follows Windows: a decommit forgets a page's
+ * write unless a protection change over the page came after the write.
  */
 #include <pthread.h>
 
@@ -19,7 +20,8 @@ struct slot {
 	char *base;
 	size_t np;
 	int watched;
-	unsigned char written[MAXP];
+	unsigned char written[MAXP];    /* reported by GetWriteWatch */
+	unsigned char kept[MAXP];       /* written, then protected: survives a decommit */
 	unsigned char committed[MAXP];
 	unsigned char rdonly[MAXP];
 };
@@ -33,6 +35,7 @@ static void slot_new(struct slot *s, unsigned long long *rng)
 	if (s->watched)
 		type |= MEM_WRITE_WATCH;
 	memset(s->written, 0, sizeof(s->written));
+	memset(s->kept, 0, sizeof(s->kept));
 	memset(s->rdonly, 0, sizeof(s->rdonly));
 	if (tt_rand(rng) % 3 == 0) {
 		/* Reserve, then commit every other page. */
@@ -75,7 +78,8 @@ static void slot_check(struct slot *s, unsigned long long *rng)
 	for (i = 0; i < n; i++) {
 		tt_check(res[i] == want[i], "result %zu: %p, want %p", i, res[i], want[i]);
 		if (flags)
-			s->written[((char *)res[i] - s->base) / WPG] = 0;
+			s->written[((char *)res[i] - s->base) / WPG] =
+				s->kept[((char *)res[i] - s->base) / WPG] = 0;
 	}
 }
 
@@ -92,10 +96,12 @@ static void slot_mutate(struct slot *s, unsigned long long *rng)
 					s->rdonly[i] ? PAGE_READWRITE : PAGE_READONLY, &old),
 			 "protect: %u", (unsigned)GetLastError());
 		s->rdonly[i] = !s->rdonly[i];
+		s->kept[i] |= s->written[i];
 		return;
 	case 1:         /* decommit / recommit */
 		if (s->committed[i]) {
 			tt_check(VirtualFree(s->base + i * WPG, WPG, MEM_DECOMMIT), "decommit");
+			s->written[i] = s->kept[i];
 		} else {
 			tt_check(VirtualAlloc(s->base + i * WPG, WPG, MEM_COMMIT, PAGE_READWRITE),
 				 "recommit");
@@ -107,6 +113,7 @@ static void slot_mutate(struct slot *s, unsigned long long *rng)
 		if (s->watched) {
 			wt_ok(ResetWriteWatch(s->base, s->np * WPG));
 			memset(s->written, 0, sizeof(s->written));
+			memset(s->kept, 0, sizeof(s->kept));
 		}
 		return;
 	default:        /* a few writes */

@@ -14,7 +14,8 @@
 #include "tt.h"
 #include "writewatch/win32.h"
 
-#define WPG 4096UL
+/* The page size, from the system: never 4096 by assumption. */
+#define WPG TT_PAGE
 
 /* VirtualAlloc that must succeed; a write-watch allocation skips when the backend is missing. */
 static inline char *wt_alloc(void *addr, SIZE_T size, DWORD type, DWORD prot)
@@ -49,7 +50,7 @@ static inline char *wt_alloc(void *addr, SIZE_T size, DWORD type, DWORD prot)
 
 /*
  * GetWriteWatch(flags, base, size) with capacity cap must return exactly
- * the nwant pages in want[] (ascending), with granularity 4096.
+ * the nwant pages in want[] (ascending), with granularity WPG.
  */
 static inline void wt_expect(DWORD flags, void *base, SIZE_T size, ULONG_PTR cap,
 			     void *const *want, size_t nwant, const char *what)
