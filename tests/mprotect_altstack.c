@@ -62,8 +62,14 @@ int main(void)
 	pthread_barrier_wait(&watched);
 	pthread_join(th, &ret);
 	tt_check(ret == NULL, "worker failed (%p)", ret);
-	n = ww_get(t, stack, STACK_SIZE - TOP_SKIP, (void *[STACK_SIZE / TT_PAGE]){ 0 },
-		   STACK_SIZE / TT_PAGE, 0);
+	{
+		size_t max = STACK_SIZE / TT_PAGE;
+		void **out = calloc(max, sizeof(*out));
+
+		tt_check(out != NULL, "out of memory");
+		n = ww_get(t, stack, STACK_SIZE - TOP_SKIP, out, max, 0);
+		free(out);
+	}
 	tt_check(n >= 32, "%zd stack pages reported, the worker wrote at least 32", n);
 	ww_close(t);
 	return 0;

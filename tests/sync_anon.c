@@ -19,8 +19,12 @@ int main(void)
 
 	sync_hang_guard(60);
 	tt_ok(ww_probe(&p));
-	tt_check(p.backends[WW_BACKEND_UFFD_SYNC].available, "probe says uffd-sync unavailable: %s",
-		 p.backends[WW_BACKEND_UFFD_SYNC].reason);
+	{
+		struct ww_backend_info bi = { .size = sizeof(bi) };
+
+		tt_ok(ww_probe_backend(WW_BACKEND_UFFD_SYNC, &bi));
+		tt_check(bi.available, "probe says uffd-sync unavailable: %s", bi.reason);
+	}
 	tt_check(!strcmp(ww_backend_name(t), "uffd-sync"), "backend %s", ww_backend_name(t));
 
 	/* Even pages populated, odd pages never touched. */

@@ -15,7 +15,7 @@ int main(void)
 	struct ww_tracker *t = sync_open();
 	struct ww_probe p = { .size = sizeof(p) };
 	unsigned char truth[NPAGES] = { 0 };
-	static char data[3 * TT_PAGE];
+	char *data = tt_map(3 * TT_PAGE);
 	char *mem = tt_map(NPAGES * TT_PAGE);
 	int fds[2], mfd;
 	size_t i;
@@ -25,7 +25,7 @@ int main(void)
 	if (p.uffd_user_mode_only)
 		tt_skip("only user-mode-only userfaultfds for this caller (not root?): kernel "
 			"writes fail with EFAULT, see sync_kernel_write_user");
-	for (i = 0; i < sizeof(data); i++)
+	for (i = 0; i < 3 * TT_PAGE; i++)
 		data[i] = (char)(i * 7 + 1);
 	mem[TT_PAGE] = 1;                       /* page 1 populated, 2 and 3 never touched */
 	tt_ok(ww_watch(t, mem, NPAGES * TT_PAGE));

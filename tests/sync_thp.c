@@ -36,7 +36,7 @@ static long anon_huge_kb(const void *addr)
 int main(void)
 {
 	struct ww_tracker *t = sync_open();
-	static unsigned char truth[NPAGES];
+	unsigned char *truth = calloc(NPAGES, 1);
 	char *raw, *mem;
 	void *pages[8];
 
