@@ -73,7 +73,8 @@ int main(void)
 	/* Prepared: works everywhere, and the whole buffer counts as written (Windows). */
 	tt_check(ww_win32_prepare_io(base + WPG, 8 * WPG), "prepare_io: %u", (unsigned)GetLastError());
 	n = read(fds[0], base + WPG, 8 * WPG);
-	tt_check(n == (ssize_t)(2 * WPG + 3), "prepared read returned %zd (%s)", n, n < 0 ? strerror(errno) : "");
+	tt_check(n == (ssize_t)(2 * WPG + 3), "prepared read returned %zd (%s)", n,
+		 n < 0 ? strerror(errno) : "");
 	tt_check(base[WPG] == 'p' && base[3 * WPG + 2] == 'p', "data not read");
 	wt_expect_pages(WRITE_WATCH_FLAG_RESET, base, size, "prepared buffer", 1, 2, 3, 4, 5, 6, 7, 8);
 	wt_expect_none(0, base, size, "after reset");
