@@ -49,7 +49,7 @@ int main(void)
 		 pages[0], pages[1], (void *)buf, (void *)(buf + TT_PAGE));
 
 	/* The get+reset protected them again: the next read fails again. */
-	tt_check(write(fds[1], data, TT_PAGE) == TT_PAGE, "write to pipe");
+	tt_check(write(fds[1], data, TT_PAGE) == (ssize_t)TT_PAGE, "write to pipe");
 	errno = 0;
 	n = read(fds[0], buf + TT_PAGE, TT_PAGE);
 	tt_check(n == -1 && errno == EFAULT, "read after get+reset: %zd (%s), want EFAULT", n,
@@ -57,15 +57,15 @@ int main(void)
 	/* ... while a page the program wrote itself is writable until its next reset. */
 	buf[2 * TT_PAGE] = 1;
 	n = read(fds[0], buf + 2 * TT_PAGE, TT_PAGE);
-	tt_check(n == TT_PAGE, "read into a page written since the reset: %zd (%s)", n,
+	tt_check(n == (ssize_t)TT_PAGE, "read into a page written since the reset: %zd (%s)", n,
 		 strerror(errno));
 	tt_ret(ww_get(t, buf, NP * TT_PAGE, pages, NP, 0), 1);
 	tt_check(pages[0] == buf + 2 * TT_PAGE, "reported %p", pages[0]);
 
 	/* After unwatch the kernel writes freely. */
 	tt_ok(ww_unwatch(t, buf, NP * TT_PAGE));
-	tt_check(write(fds[1], data, TT_PAGE) == TT_PAGE, "write to pipe");
-	tt_check(read(fds[0], buf + 3 * TT_PAGE, TT_PAGE) == TT_PAGE, "read after unwatch: %s",
+	tt_check(write(fds[1], data, TT_PAGE) == (ssize_t)TT_PAGE, "write to pipe");
+	tt_check(read(fds[0], buf + 3 * TT_PAGE, TT_PAGE) == (ssize_t)TT_PAGE, "read after unwatch: %s",
 		 strerror(errno));
 	close(fds[0]);
 	close(fds[1]);
