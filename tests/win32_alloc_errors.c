@@ -8,14 +8,10 @@
  */
 #include "win32_tt.h"
 
-int main(void)
-{
-	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
-	char *w = wt_alloc(NULL, size, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_NOACCESS);
-	char *p, *q;
-	DWORD old = 0;
+static SIZE_T size;              /* Wine's 0x10000 with 4 KiB pages: 16 pages */
 
-	/* VirtualAlloc */
+static void alloc_errors(char *w)
+{
 	wt_fails(VirtualAlloc(NULL, size, MEM_WRITE_WATCH, PAGE_READWRITE), NULL,
 		 ERROR_INVALID_PARAMETER);
 	wt_fails(VirtualAlloc(NULL, size, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE), NULL,
@@ -50,8 +46,14 @@ int main(void)
 		 ERROR_INVALID_ADDRESS);
 	wt_fails(VirtualAlloc(w + size - WPG, 2 * WPG, MEM_COMMIT, PAGE_READWRITE), NULL,
 		 ERROR_INVALID_ADDRESS);
+}
 
-	/* Addresses: commit rounds down to the page, reserve to 64 KiB. */
+/* Addresses: commit rounds down to the page, reserve to 64 KiB.  Returns p. */
+static char *addresses(char *w)
+{
+	DWORD old = 0;
+	char *p, *q;
+
 	p = wt_alloc(w + 2 * WPG + 123, WPG, MEM_COMMIT, PAGE_READWRITE);
 	tt_check(p == w + 2 * WPG, "commit returned %p, want %p", p, w + 2 * WPG);
 	/* [+123, +123+WPG) touches pages 2 and 3. */
@@ -62,11 +64,18 @@ int main(void)
 	p = wt_alloc(q + size + 5 * WPG + 7, WPG, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 	tt_check(p == q + size, "reserve at an address returned %p, want %p", p, q + size);
 	p[5 * WPG + 7 + WPG - 1] = 1;   /* the whole requested extent is usable */
+	return p;
+}
+
+/* p - size was reserved and released by addresses(). */
+static void free_protect_errors(char *w, char *p)
+{
+	DWORD old = 0;
 
 	/* VirtualFree */
 	wt_fails(VirtualFree(p, WPG, MEM_RELEASE), FALSE, ERROR_INVALID_PARAMETER);
 	wt_fails(VirtualFree(p + WPG, 0, MEM_RELEASE), FALSE, ERROR_INVALID_ADDRESS);
-	wt_fails(VirtualFree(q, 0, MEM_RELEASE), FALSE, ERROR_INVALID_ADDRESS);
+	wt_fails(VirtualFree(p - size, 0, MEM_RELEASE), FALSE, ERROR_INVALID_ADDRESS);
 	wt_fails(VirtualFree(p, 0, 0), FALSE, ERROR_INVALID_PARAMETER);
 	wt_fails(VirtualFree(p, 0, MEM_RELEASE | MEM_DECOMMIT), FALSE, ERROR_INVALID_PARAMETER);
 	wt_fails(VirtualFree(p, 0, 0x10000), FALSE, ERROR_INVALID_PARAMETER);
@@ -86,6 +95,18 @@ int main(void)
 		 ERROR_INVALID_PARAMETER);
 	wt_fails(VirtualProtect(&old, sizeof(old), PAGE_READONLY, &old), FALSE,
 		 ERROR_INVALID_ADDRESS);
+}
+
+int main(void)
+{
+	char *w, *p;
+	DWORD old = 0;
+
+	size = 16 * WPG;
+	w = wt_alloc(NULL, size, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_NOACCESS);
+	alloc_errors(w);
+	p = addresses(w);
+	free_protect_errors(w, p);
 
 	/* The refused calls changed nothing. */
 	tt_check(VirtualProtect(w + 2 * WPG, 2 * WPG, PAGE_READWRITE, &old), "protect 2-3");

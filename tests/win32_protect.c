@@ -11,11 +11,11 @@
 
 #include "win32_tt.h"
 
-int main(void)
+static SIZE_T size;              /* Wine's 0x10000 with 4 KiB pages: 16 pages */
+
+/* Wine's "changing protections doesn't affect watches", and real refusals. */
+static void keeps_state(char *base)
 {
-	const SIZE_T size = 16 * WPG;        /* Wine's 0x10000 with 4 KiB pages */
-	char *base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH,
-			      PAGE_READWRITE);
 	DWORD old;
 
 	base[2 * WPG + 3] = 0x11;
@@ -38,6 +38,12 @@ int main(void)
 			0, 2, 4);
 	base[1 * WPG] = 3;
 	wt_expect_pages(0, base, size, "a page never written before", 1);
+}
+
+/* Resets while the pages are not writable hold. */
+static void resets(char *base)
+{
+	DWORD old;
 
 	/* A reset while read-only holds after going back to read-write. */
 	tt_check(VirtualProtect(base, 2 * WPG, PAGE_READONLY, &old), "protect RO");
@@ -60,8 +66,13 @@ int main(void)
 	tt_check(old == PAGE_EXECUTE_READWRITE, "old protection %#x", (unsigned)old);
 	wt_expect_pages(0, base, size, "RWX to RW keeps state", 0, 1);
 	wt_ok(ResetWriteWatch(base, size));
+}
 
-	/* Mixed protections in one call: the old protection is the first page's. */
+/* Mixed protections in one call: the old protection is the first page's. */
+static void mixed(char *base)
+{
+	DWORD old;
+
 	tt_check(VirtualProtect(base + 5 * WPG, WPG, PAGE_READONLY, &old), "protect page 5");
 	base[6 * WPG] = 6;
 	tt_check(VirtualProtect(base + 4 * WPG, 4 * WPG, PAGE_READONLY, &old), "protect 4-7");
@@ -70,6 +81,18 @@ int main(void)
 	tt_check(old == PAGE_READONLY, "old protection %#x", (unsigned)old);
 	base[7 * WPG] = 7;
 	wt_expect_pages(0, base, size, "mixed protections", 6, 7);
+}
+
+int main(void)
+{
+	char *base;
+	DWORD old;
+
+	size = 16 * WPG;
+	base = wt_alloc(NULL, size, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE);
+	keeps_state(base);
+	resets(base);
+	mixed(base);
 	VirtualFree(base, 0, MEM_RELEASE);
 
 	/* Wine: the initial protection does not matter. */

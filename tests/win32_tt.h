@@ -14,7 +14,7 @@
 #include "tt.h"
 #include "writewatch/win32.h"
 
-/* The page size, from the system: never 4096 by assumption. */
+/* The page size, from the system, never assumed. */
 #define WPG TT_PAGE
 
 /* VirtualAlloc that must succeed; a write-watch allocation skips when the backend is missing. */
