@@ -103,9 +103,17 @@ typedef ULONG_PTR *PULONG_PTR;
  * reason in GetLastError().
  */
 LPVOID ww_win32_VirtualAlloc(LPVOID addr, SIZE_T size, DWORD type, DWORD protect);
-/* MEM_DECOMMIT a range of one allocation, or MEM_RELEASE (size 0) a whole allocation. */
+/*
+ * MEM_DECOMMIT a range of one allocation, or MEM_RELEASE (size 0) a whole
+ * allocation.  As on Windows, a decommit forgets the writes to its pages,
+ * except those a later VirtualProtect (or MEM_COMMIT of committed pages)
+ * copied: those stay reported until reset.
+ */
 BOOL ww_win32_VirtualFree(LPVOID addr, SIZE_T size, DWORD type);
-/* Change the protection of committed pages; *oldprot gets the first page's old protection. */
+/*
+ * Change the protection of committed pages; *oldprot gets the first page's
+ * old protection.  What GetWriteWatch reports does not change.
+ */
 BOOL ww_win32_VirtualProtect(LPVOID addr, SIZE_T size, DWORD newprot, PDWORD oldprot);
 /*
  * Pages of [base, base+size) written since the allocation or the last reset,
@@ -127,11 +135,14 @@ void ww_win32_SetLastError(DWORD err);
  *
  * ww_win32_prepare_io: call before the kernel writes into a buffer of
  * write-watched memory (read(2), recv(2), ...).  Like Windows' ReadFile into
- * a write-watched buffer, it reports every page of the buffer as written; on
- * the mprotect backend it is required (without it such a system call fails
- * with EFAULT), on the others it is optional.  Pages outside write-watched
- * allocations are left alone.  FALSE with ERROR_NOACCESS when a watched page
- * of the buffer is not committed and writable.
+ * a write-watched buffer, it reports every page of the buffer as written.
+ * It is required on the mprotect backend and on uffd-sync with a
+ * user-mode-only userfaultfd (without it such a system call fails with
+ * EFAULT), optional on the others; a reset of the buffer undoes it, also
+ * under a read(2) already waiting, so call it again after every reset.
+ * Pages outside write-watched allocations are left alone.  FALSE with
+ * ERROR_NOACCESS when a watched page of the buffer is not committed and
+ * writable.
  *
  * ww_win32_backend: name of the backend behind write watches ("uffd-async",
  * "uffd-sync", "mprotect"), or NULL before the first MEM_WRITE_WATCH
