@@ -38,11 +38,13 @@ LIB_OBJS   := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS  := $(sort $(wildcard tests/*.c))
 TESTS      := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+TOOL_OBJS  := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 TOOL       := $(BUILD)/writewatch
 EX_SRCS    := $(sort $(wildcard examples/*.c))
 EXAMPLES   := $(EX_SRCS:examples/%.c=$(BUILD)/examples/%)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
-ENGINE_SRCS := $(sort $(wildcard bench/engine/*.c))
+MEASURE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tools/measure/*.c)))
+MEASURE_LIB := $(BUILD)/tools/libmeasure.a
 BENCHES    := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 HEADERS    := $(wildcard include/*.h include/writewatch/*.h)
 SHARED     := $(BUILD)/libwritewatch.so.$(VERSION)
@@ -78,12 +80,21 @@ $(BUILD)/tests/%: tests/%.c $(STATIC)
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
-# bench/engine/*.c is the measuring engine shared by bench/ programs and the tool.
-$(BUILD)/bench/%: bench/%.c $(ENGINE_SRCS) $(wildcard bench/engine/*.h) $(STATIC)
+# The tool: tools/*.c, over its measuring code tools/measure/ (an archive that
+# bench/ programs may link too).  Only the raw-kernel baseline sees the
+# library's private uapi definitions.
+$(BUILD)/tools/measure/baseline_raw.o: TOOL_PRIV := -Isrc
+$(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASEFLAGS) -Isrc -Ibench/engine -o $@ $< $(ENGINE_SRCS) $(STATIC) $(LDLIBS)
-$(TOOL): $(TOOL_SRCS) $(wildcard tools/*.h) $(ENGINE_SRCS) $(wildcard bench/engine/*.h) $(STATIC)
-	$(CC) $(CFLAGS) $(BASEFLAGS) -Isrc -Itools -Ibench/engine -o $@ $(TOOL_SRCS) $(ENGINE_SRCS) $(STATIC) $(LDLIBS)
+	$(CC) $(CFLAGS) $(BASEFLAGS) $(TOOL_PRIV) -Itools -Itools/measure -c -o $@ $<
+$(MEASURE_LIB): $(MEASURE_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+$(BUILD)/bench/%: bench/%.c $(MEASURE_LIB) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(BASEFLAGS) -Itools/measure $(LDFLAGS) -o $@ $< $(MEASURE_LIB) $(STATIC) $(LDLIBS)
+$(TOOL): $(TOOL_OBJS) $(MEASURE_LIB) $(STATIC)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(MEASURE_LIB) $(STATIC) $(LDLIBS)
 
 check: all
 	tests/check-library.sh $(BUILD)
@@ -93,7 +104,7 @@ check-san:
 	$(MAKE) SAN=1 BUILD=build-san WERROR=$(WERROR) check
 
 demo: all
-	@if [ -x $(TOOL) ]; then $(TOOL) demo; else $(BUILD)/examples/demo; fi
+	$(TOOL) demo
 
 MAN3 := $(wildcard man/*.3)
 MAN1 := $(wildcard man/*.1)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The writewatch command's contract on bad input: exit status 2, exactly one
- * line on stderr, nothing on stdout.  Also --version and --help (exit 0).
+ * line on stderr, nothing on stdout; nan, inf and other strtod spellings are
+ * bad numbers.  Also --version and --help (exit 0).
  */
 #include "cli_util.h"
 
@@ -34,6 +35,21 @@ int main(int argc, char **argv)
 		{ "demo", "--threads", "0", NULL },
 		{ "demo", "--backends", "raw", NULL },
 		{ "demo", "--heap", "-5", NULL },
+		/* Numbers are plain decimals: no nan, inf, exponent or hex. */
+		{ "bench", "--size", "nan", NULL },
+		{ "bench", "--size", "inf", NULL },
+		{ "bench", "--size", "1e3", NULL },
+		{ "bench", "--size", "0x1000", NULL },
+		{ "bench", "--fraction", "nan", NULL },
+		{ "bench", "--fraction", "inf%", NULL },
+		{ "bench", "--fraction", "1/nan", NULL },
+		{ "demo", "--seconds", "inf", NULL },
+		{ "demo", "--seconds", "nan", NULL },
+		{ "demo", "--interval", "inf", NULL },
+		{ "demo", "--interval", "nan", NULL },
+		{ "demo", "--hot", "nan", NULL },
+		{ "demo", "--heap", "inf", NULL },
+		{ "demo", "--rounds", "1", NULL },
 	};
 	const char *version[] = { "--version", NULL };
 	const char *help[] = { "--help", NULL };

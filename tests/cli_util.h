@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers for the tests of the writewatch command (tests/cli_*.c): find the
- * binary, run it with arguments and capture stdout, stderr and the exit
- * status, check JSON and CSV output.
+ * binary, run it with arguments (and an environment variable, a stdout file
+ * or another user) and capture stdout, stderr and the exit status, check
+ * JSON and CSV output.
  *
  * The binary: argv[1] if given, else "$BUILD/writewatch" (BUILD defaults to
  * "build"), else writewatch next to the tests directory this test runs from.
@@ -11,6 +12,7 @@
 #define CLI_UTIL_H
 
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -77,19 +79,70 @@ static inline bool cli_drain(int fd, char **buf, size_t *len, size_t *cap)
 	return true;
 }
 
-/*
- * Run the tool with args (NULL-terminated, without argv[0]).  Kills it after
- * limit_s seconds: a guard against hangs, not a timing assertion.
- */
-static inline struct cli_out cli_run(int limit_s, const char *const *args)
-{
-	struct cli_out r = { .out = calloc(1, 1), .err = calloc(1, 1) };
-	size_t olen = 0, ocap = 1, elen = 0, ecap = 1;
-	int po[2], pe[2], status, n = 0;
-	const char *argv[64];
-	bool oopen = true, eopen = true;
-	double deadline = tt_now() + limit_s;
+/* How to start the tool: all optional. */
+struct cli_how {
+	const char *env;        /* "NAME=value" set for the tool, or "NAME=" to unset NAME */
+	const char *out_path;   /* stdout to this file (e.g. /dev/full) instead of a pipe */
+	uid_t uid;              /* with gid: run as this user (when set is true) */
+	gid_t gid;
+	bool set_ids;
+};
+
+/* A running tool: its pid and the pipes its stdout and stderr go to. */
+struct cli_proc {
 	pid_t pid;
+	int out, err;           /* -1 once at EOF */
+	struct cli_out r;
+	size_t olen, ocap, elen, ecap;
+	double deadline;
+	int limit_s;
+	const char *what;
+};
+
+static inline void cli_child(const struct cli_how *how, int po, int pe, const char *const *argv)
+{
+	if (how->out_path) {
+		int fd = open(how->out_path, O_WRONLY);
+
+		if (fd < 0)
+			_exit(126);
+		dup2(fd, 1);
+	} else {
+		dup2(po, 1);
+	}
+	dup2(pe, 2);
+	if (how->env) {
+		char name[64];
+		const char *eq = strchr(how->env, '=');
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - how->env), how->env);
+		if (eq[1])
+			setenv(name, eq + 1, 1);
+		else
+			unsetenv(name);
+	}
+	if (how->set_ids && (setgroups(0, NULL) || setresgid(how->gid, how->gid, how->gid) ||
+			     setresuid(how->uid, how->uid, how->uid)))
+		_exit(125);
+	execv(argv[0], (char *const *)argv);
+	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Start the tool with args (NULL-terminated, without argv[0]).  cli_wait()
+ * kills it after limit_s seconds: a guard against hangs, not a timing
+ * assertion.
+ */
+static inline struct cli_proc cli_start(int limit_s, const struct cli_how *how,
+					const char *const *args)
+{
+	static const struct cli_how plain;
+	struct cli_proc p = { .r = { .out = calloc(1, 1), .err = calloc(1, 1) },
+			      .ocap = 1, .ecap = 1, .limit_s = limit_s,
+			      .deadline = tt_now() + limit_s, .what = args[0] ? args[0] : "" };
+	const char *argv[64];
+	int po[2], pe[2], n = 0;
 
 	argv[n++] = cli_tool;
 	while (args[n - 1] && n < 63) {
@@ -97,49 +150,77 @@ static inline struct cli_out cli_run(int limit_s, const char *const *args)
 		n++;
 	}
 	argv[n] = NULL;
-	if (pipe(po) || pipe(pe))
+	/* Close-on-exec: the tool keeps only the copies made its stdout and stderr. */
+	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
 		tt_fail("pipe: %s", strerror(errno));
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
+	p.pid = fork();
+	if (p.pid < 0)
 		tt_fail("fork: %s", strerror(errno));
-	if (!pid) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		close(po[1]);
-		close(pe[1]);
-		execv(cli_tool, (char *const *)argv);
-		fprintf(stderr, "exec %s: %s\n", cli_tool, strerror(errno));
-		_exit(127);
-	}
+	if (!p.pid)
+		cli_child(how ? how : &plain, po[1], pe[1], argv);
 	close(po[1]);
 	close(pe[1]);
-	while (oopen || eopen) {
-		struct pollfd pf[2] = { { .fd = oopen ? po[0] : -1, .events = POLLIN },
-					{ .fd = eopen ? pe[0] : -1, .events = POLLIN } };
-		int left = (int)((deadline - tt_now()) * 1000);
+	p.out = po[0];
+	p.err = pe[0];
+	return p;
+}
 
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			tt_fail("writewatch %s: still running after %d s", args[0] ? args[0] : "", limit_s);
-		}
-		if (poll(pf, 2, left) < 0 && errno != EINTR)
-			tt_fail("poll: %s", strerror(errno));
-		if (oopen && (pf[0].revents & (POLLIN | POLLHUP)))
-			oopen = cli_drain(po[0], &r.out, &olen, &ocap);
-		if (eopen && (pf[1].revents & (POLLIN | POLLHUP)))
-			eopen = cli_drain(pe[0], &r.err, &elen, &ecap);
+/* Collect output for up to ms milliseconds; false once both pipes are at EOF. */
+static inline bool cli_pump(struct cli_proc *p, int ms)
+{
+	struct pollfd pf[2] = { { .fd = p->out, .events = POLLIN },
+				{ .fd = p->err, .events = POLLIN } };
+	int left = (int)((p->deadline - tt_now()) * 1000);
+
+	if (p->out < 0 && p->err < 0)
+		return false;
+	if (left <= 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+		tt_fail("writewatch %s: still running after %d s", p->what, p->limit_s);
 	}
-	close(po[0]);
-	close(pe[0]);
-	while (waitpid(pid, &status, 0) < 0)
+	if (poll(pf, 2, ms < left ? ms : left) < 0 && errno != EINTR)
+		tt_fail("poll: %s", strerror(errno));
+	if (p->out >= 0 && (pf[0].revents & (POLLIN | POLLHUP)) &&
+	    !cli_drain(p->out, &p->r.out, &p->olen, &p->ocap)) {
+		close(p->out);
+		p->out = -1;
+	}
+	if (p->err >= 0 && (pf[1].revents & (POLLIN | POLLHUP)) &&
+	    !cli_drain(p->err, &p->r.err, &p->elen, &p->ecap)) {
+		close(p->err);
+		p->err = -1;
+	}
+	return p->out >= 0 || p->err >= 0;
+}
+
+/* Wait for the tool to end; its output and exit status. */
+static inline struct cli_out cli_wait(struct cli_proc *p)
+{
+	int status;
+
+	while (cli_pump(p, 1000))
+		;
+	while (waitpid(p->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			tt_fail("waitpid: %s", strerror(errno));
-	r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	return r;
+	p->r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return p->r;
+}
+
+/* Run the tool with args to its end (see cli_start). */
+static inline struct cli_out cli_run_how(int limit_s, const struct cli_how *how,
+					 const char *const *args)
+{
+	struct cli_proc p = cli_start(limit_s, how, args);
+
+	return cli_wait(&p);
+}
+
+static inline struct cli_out cli_run(int limit_s, const char *const *args)
+{
+	return cli_run_how(limit_s, NULL, args);
 }
 
 static inline void cli_free(struct cli_out *r)

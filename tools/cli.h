@@ -1,25 +1,36 @@
 /* SPDX-License-Identifier: MIT */
-/* The writewatch command: subcommands and shared helpers. */
+/* The writewatch command: subcommands and the helpers they share. */
 #ifndef WW_CLI_H
 #define WW_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "engine.h"
-
 /* Exit codes (writewatch(1), EXIT STATUS). */
-#define CLI_OK       WB_EXIT_OK         /* 0 */
-#define CLI_FAILURE  WB_EXIT_FAILURE    /* 1: runtime failure */
-#define CLI_USAGE    WB_EXIT_USAGE      /* 2: usage error */
-#define CLI_NOTAVAIL WB_EXIT_NOTAVAIL   /* 3: nothing requested is available here */
+#define CLI_OK       0
+#define CLI_FAILURE  1          /* runtime failure */
+#define CLI_USAGE    2          /* usage error */
+#define CLI_NOTAVAIL 3          /* nothing requested is available here */
 
 int cmd_probe(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
-/* "writewatch CMD: <message> (see 'writewatch CMD --help')" on stderr; returns CLI_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* "writewatch CMD: <message>" on stderr; returns CLI_FAILURE. */
-int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * "writewatch CMD: <message>" on stderr, one line; returns code.  A usage
+ * error (CLI_USAGE) adds "(see 'writewatch CMD --help')".
+ */
+int cli_report(int code, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define cli_usage_error(cmd, ...) cli_report(CLI_USAGE, cmd, __VA_ARGS__)
+#define cli_error(cmd, ...) cli_report(CLI_FAILURE, cmd, __VA_ARGS__)
+
+/* A decimal integer in [lo, hi]; -EINVAL otherwise. */
+int cli_parse_int(const char *s, int lo, int hi, int *out);
+/*
+ * Flush stdout; if anything written to it was lost (a full disk, /dev/full,
+ * a closed pipe), say so on stderr and return CLI_FAILURE, else ret.
+ */
+int cli_finish_output(const char *cmd, int ret);
 
 #endif /* WW_CLI_H */

@@ -1,61 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * writewatch demo: a mutator-shaped workload (a hot set written all the time,
- * a cold tail written rarely, several threads) run untracked, then tracked
- * by every backend in turn with a get+reset every interval, printing what
- * each interval wrote; then a table of the backends side by side: first-write
- * cost, get+reset cost and the overhead on the workload, with ratios to
- * mprotect (what Wine and Boehm GC fall back to).
+ * a cold tail written rarely, several threads) run untracked and tracked by
+ * every backend, with a get+reset every interval, in interleaved rounds (the
+ * order rotates each round) so that the machine's drift hits every backend
+ * alike; plus each backend's first-write and get+reset cost.  Then a table
+ * of the backends side by side, overheads with their spread over the rounds
+ * (demo_report.c).  --verbose prints every run and interval on the way.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
-#include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "writewatch.h"
 #include "cli.h"
+#include "demo.h"
 
-#define NBACK 3
-
-static const enum wb_method backends[NBACK] = { WB_UFFD_ASYNC, WB_UFFD_SYNC, WB_MPROTECT };
-
-struct demo_opts {
-	bool use[NBACK];
-	bool quick, quiet;
-	int threads;
-	double seconds;
-	size_t heap;
-	double interval_ms;
-	double hot;
-};
-
-struct row {
-	enum wb_method m;
-	struct wb_result fw, gr;
-	struct wb_workload_result wl;
-	double before, after;           /* untracked runs just before and after this one */
-	double cpu_before, cpu_after;   /* their CPU times */
-};
+const enum wb_method demo_backends[DEMO_NBACK] = { WB_UFFD_ASYNC, WB_UFFD_SYNC, WB_MPROTECT };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: writewatch demo [options]\n"
 		"Run a mutator-shaped workload (a heap whose hot set is written all the time and\n"
-		"whose cold tail is written rarely, by several threads) untracked, then tracked by\n"
-		"every backend in turn with a get+reset every interval.  One line per interval;\n"
-		"at the end every backend side by side, with ratios to mprotect.\n\n"
+		"whose cold tail is written rarely, by several threads) untracked and tracked by\n"
+		"every backend, with a get+reset every interval, in interleaved rounds.  Then a\n"
+		"table: each backend's first-write and get+reset cost, and its overhead on the\n"
+		"workload (median over the rounds, with its range); a figure within the spread\n"
+		"of the untracked runs is marked as noise.\n\n"
 		"  --quick           a short run (a few seconds) with a smaller heap\n"
 		"  --backends LIST   comma-separated: uffd-async, uffd-sync, mprotect (default all)\n"
 		"  --threads N       mutator threads (default 2)\n"
+		"  --rounds N        interleaved rounds, 2 to %d (default 5, quick 3)\n"
 		"  --seconds S       length of an untracked run; tracked runs do the same work\n"
-		"                    (default 1.5, quick 0.3)\n"
+		"                    (default 0.5, quick 0.2)\n"
 		"  --heap SIZE       heap size (default 256M, quick 32M)\n"
 		"  --hot FRACTION    share of the heap in the hot set (default 4%%)\n"
 		"  --interval MS     get+reset period in milliseconds (default 100, quick 50)\n"
-		"  -q, --quiet       no interval lines, only the table\n"
+		"  -v, --verbose     every run and every interval as it happens\n"
+		"  -q, --quiet       no progress on stderr\n"
 		"  -h, --help        this help\n\n"
-		"Exit status: 0 ok, 1 a run failed, 2 usage error, 3 no backend available.\n");
+		"Exit status: 0 ok, 1 a run failed, 2 usage error, 3 no backend available.\n",
+		DEMO_MAX_ROUNDS);
 }
 
 static int parse_backends(const char *s, bool *use)
@@ -66,26 +52,75 @@ static int parse_backends(const char *s, bool *use)
 	if (strlen(s) >= sizeof(buf))
 		return -EINVAL;
 	strcpy(buf, s);
-	memset(use, 0, NBACK * sizeof(*use));
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	memset(use, 0, DEMO_NBACK * sizeof(*use));
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
 		enum wb_method m;
 
-		if (!strcmp(tok, "all")) {
-			for (i = 0; i < NBACK; i++)
-				use[i] = true;
-			n++;
+		for (i = 0; i < DEMO_NBACK && !strcmp(tok, "all"); i++)
+			use[i] = true;
+		if (!strcmp(tok, "all"))
 			continue;
-		}
 		if (wb_method_parse(tok, &m))
 			return -EINVAL;
-		for (i = 0; i < NBACK && backends[i] != m; i++)
+		for (i = 0; i < DEMO_NBACK && demo_backends[i] != m; i++)
 			;
-		if (i == NBACK)
+		if (i == DEMO_NBACK)
 			return -EINVAL;
 		use[i] = true;
-		n++;
 	}
 	return n ? 0 : -EINVAL;
+}
+
+/* An option with a value: -1 when it parses, else the usage error's code. */
+static int opt_value(struct demo_opts *o, int c, const char *a)
+{
+	switch (c) {
+	case 'b':
+		if (parse_backends(a, o->use))
+			return cli_usage_error("demo", "bad --backends '%s' (uffd-async, uffd-sync, mprotect)", a);
+		return -1;
+	case 't':
+		if (cli_parse_int(a, 1, 64, &o->threads))
+			return cli_usage_error("demo", "bad --threads '%s' (1 to 64)", a);
+		return -1;
+	case 'r':
+		if (cli_parse_int(a, 2, DEMO_MAX_ROUNDS, &o->rounds))
+			return cli_usage_error("demo", "bad --rounds '%s' (2 to %d: a spread needs two)",
+					       a, DEMO_MAX_ROUNDS);
+		return -1;
+	case 's':
+		if (wb_parse_decimal(a, &o->seconds) || !(o->seconds >= 0.01) || o->seconds > 3600)
+			return cli_usage_error("demo", "bad --seconds '%s' (0.01 to 3600)", a);
+		return -1;
+	case 'H':
+		if (wb_parse_size(a, &o->heap) || o->heap < (1UL << 20))
+			return cli_usage_error("demo", "bad --heap '%s' (at least 1M)", a);
+		return -1;
+	case 'o':
+		if (wb_parse_fraction(a, &o->hot) || o->hot >= 1)
+			return cli_usage_error("demo", "bad --hot '%s' (a share below 1: 4%%, 0.04)", a);
+		return -1;
+	case 'i':
+		if (wb_parse_decimal(a, &o->interval_ms) || !(o->interval_ms >= 1) ||
+		    o->interval_ms > 3600e3)
+			return cli_usage_error("demo", "bad --interval '%s' (1 to 3600000 ms)", a);
+		return -1;
+	}
+	return -1;
+}
+
+/* Defaults for what the command line left out (0: not given). */
+static void defaults(struct demo_opts *o)
+{
+	if (!o->seconds)
+		o->seconds = o->quick ? 0.2 : 0.5;
+	if (!o->heap)
+		o->heap = o->quick ? 32UL << 20 : 256UL << 20;
+	if (!o->interval_ms)
+		o->interval_ms = o->quick ? 50 : 100;
+	if (!o->rounds)
+		o->rounds = o->quick ? 3 : 5;
+	o->heap &= ~(wb_page() - 1);
 }
 
 static int parse_opts(int argc, char **argv, struct demo_opts *o)
@@ -94,327 +129,235 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 		{ "quick", no_argument, NULL, 'Q' },
 		{ "backends", required_argument, NULL, 'b' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "heap", required_argument, NULL, 'H' },
 		{ "hot", required_argument, NULL, 'o' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool seconds_set = false, heap_set = false, interval_set = false;
-	char *end;
-	int c, i;
+	int c, i, ret;
 
-	memset(o, 0, sizeof(*o));
-	for (i = 0; i < NBACK; i++)
+	*o = (struct demo_opts){ .threads = 2, .hot = 0.04 };
+	for (i = 0; i < DEMO_NBACK; i++)
 		o->use[i] = true;
-	o->threads = 2;
-	o->hot = 0.04;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-		const char *a = optarg;
-
-		switch (c) {
-		case 'Q':
-			o->quick = true;
-			break;
-		case 'b':
-			if (parse_backends(a, o->use))
-				return cli_usage_error("demo", "bad --backends '%s' (uffd-async, uffd-sync, mprotect)", a);
-			break;
-		case 't':
-			o->threads = (int)strtol(a, &end, 10);
-			if (*end || end == a || o->threads < 1 || o->threads > 64)
-				return cli_usage_error("demo", "bad --threads '%s' (1 to 64)", a);
-			break;
-		case 's':
-			o->seconds = strtod(a, &end);
-			if (*end || end == a || !(o->seconds > 0) || o->seconds > 3600)
-				return cli_usage_error("demo", "bad --seconds '%s'", a);
-			seconds_set = true;
-			break;
-		case 'H':
-			if (wb_parse_size(a, &o->heap) || o->heap < (1UL << 20))
-				return cli_usage_error("demo", "bad --heap '%s' (at least 1M)", a);
-			heap_set = true;
-			break;
-		case 'o':
-			if (wb_parse_fraction(a, &o->hot) || o->hot >= 1)
-				return cli_usage_error("demo", "bad --hot '%s' (a share below 1: 4%%, 0.04)", a);
-			break;
-		case 'i':
-			o->interval_ms = strtod(a, &end);
-			if (*end || end == a || !(o->interval_ms >= 1))
-				return cli_usage_error("demo", "bad --interval '%s' (milliseconds, >= 1)", a);
-			interval_set = true;
-			break;
-		case 'q':
-			o->quiet = true;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
+		if (c == 'h') {
 			usage(stdout);
-			return CLI_OK;
-		case ':':
-			return cli_usage_error("demo", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error("demo", "unknown option '%s'", argv[optind - 1]);
+			return cli_finish_output("demo", CLI_OK);
 		}
+		if (c == ':')
+			return cli_usage_error("demo", "option '%s' needs a value", argv[optind - 1]);
+		if (c == '?')
+			return cli_usage_error("demo", "unknown option '%s'", argv[optind - 1]);
+		o->quick |= c == 'Q';
+		o->verbose |= c == 'v';
+		o->quiet |= c == 'q';
+		ret = opt_value(o, c, optarg);
+		if (ret >= 0)
+			return ret;
 	}
 	if (optind < argc)
 		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
-	if (!seconds_set)
-		o->seconds = o->quick ? 0.3 : 1.5;
-	if (!heap_set)
-		o->heap = o->quick ? 32UL << 20 : 256UL << 20;
-	if (!interval_set)
-		o->interval_ms = o->quick ? 50 : 100;
-	o->heap &= ~(WB_PAGE - 1);
+	defaults(o);
 	return -1;
 }
 
-/* Printed in the measuring child, as each interval ends. */
+/* Printed in the measuring child, as each interval ends (--verbose). */
 static void print_interval(const struct wb_interval *iv, void *arg)
 {
 	const char *name = arg;
 	char sz[32];
 
-	wb_fmt_size(sz, sizeof(sz), iv->pages * WB_PAGE);
+	wb_fmt_size(sz, sizeof(sz), iv->pages * wb_page());
 	printf("  %-10s #%-3d %6.2fs %7zu pages (%s) in %zu runs: hot %zu, cold %zu; "
 	       "get+reset %.3f ms\n", name, iv->index, iv->t, iv->pages, sz, iv->runs,
 	       iv->hot, iv->cold, iv->get_ms);
 	fflush(stdout);
 }
 
-static void fmt_ns(char *buf, size_t len, const struct wb_result *r)
-{
-	if (r->status != WB_OK)
-		snprintf(buf, len, "%s", r->status == WB_NA ? "n/a" : "failed");
-	else if (r->median >= 1000)
-		snprintf(buf, len, "%.2f us", r->median / 1000);
-	else
-		snprintf(buf, len, "%.0f ns", r->median);
-}
+struct demo {
+	const struct demo_opts *o;
+	struct wb_workload w;
+	struct wb_case fw, gr;
+	struct demo_row rows[DEMO_NBACK];
+	struct demo_base base;
+	int n;
+	struct wb_progress prog;
+};
 
-static void fmt_ms(char *buf, size_t len, const struct wb_result *r)
+/* One run of the workload under m (WB_UNTRACKED: none); --verbose says how it went. */
+static void workload(struct demo *d, enum wb_method m, int round, struct wb_workload_result *res)
 {
-	if (r->status != WB_OK)
-		snprintf(buf, len, "%s", r->status == WB_NA ? "n/a" : "failed");
-	else
-		snprintf(buf, len, r->median >= 1 ? "%.2f ms" : "%.3f ms", r->median);
-}
+	const char *name = wb_method_name(m);
 
-/* "5.1x faster", "1.3x slower", "same" */
-static void fmt_vs(char *buf, size_t len, double mine, double theirs)
-{
-	double q;
-
-	if (!(mine > 0) || !(theirs > 0)) {
-		snprintf(buf, len, "-");
+	d->prog.done++;
+	wb_progress_step(&d->prog, "round %d/%d: workload, %s", round + 1, d->o->rounds, name);
+	wb_workload_run(&d->w, m, res, d->o->verbose && m != WB_UNTRACKED ? print_interval : NULL,
+			(void *)name, 300);
+	if (!d->o->verbose)
 		return;
-	}
-	q = theirs / mine;
-	if (q >= 1.05)
-		snprintf(buf, len, "%.1fx faster", q);
-	else if (q <= 1 / 1.05)
-		snprintf(buf, len, "%.1fx slower", 1 / q);
+	if (res->status != WB_OK)
+		printf("  round %d: %-10s %s: %s\n", round + 1, name,
+		       res->status == WB_NA ? "n/a" : "FAILED", res->reason);
 	else
-		snprintf(buf, len, "same");
+		printf("  round %d: %-10s %.3f s, CPU %.3f s, %d intervals, %zu pages reported\n",
+		       round + 1, name, res->seconds, res->cpu_seconds, res->intervals,
+		       res->pages_total);
+	fflush(stdout);
+}
+
+/* One backend's run in a round, as overheads against the round's untracked run. */
+static void record(struct demo_row *r, const struct wb_workload_result *res, int round,
+		   const struct demo_base *b)
+{
+	if (r->wl.status != WB_OK)
+		return;         /* the first failure is kept */
+	r->wl = *res;
+	if (res->status != WB_OK)
+		return;
+	r->wall[round] = (res->seconds / b->wall[round] - 1) * 100;
+	r->cpu[round] = (res->cpu_seconds / b->cpu[round] - 1) * 100;
+	r->intervals += res->intervals;
+	r->pages += res->pages_total;
 }
 
 /*
- * Overhead against the mean of the untracked runs bracketing this one: the
- * machine's speed drifts (other work, frequency), and a baseline taken at
- * the start only would charge the drift to the backend.
+ * Round r runs untracked and every backend, the order rotated by r so that
+ * none is always first or last; overheads are against the round's untracked
+ * run.  An untracked run that fails ends the demo.
  */
-static double overhead(const struct row *r)
+static int round_run(struct demo *d, int r)
 {
-	return (r->wl.seconds / ((r->before + r->after) / 2) - 1) * 100;
+	struct wb_workload_result res[DEMO_NBACK + 1] = { 0 };
+	int k, slots = d->n + 1;
+
+	for (k = 0; k < slots; k++) {
+		int at = (k + r) % slots;
+
+		workload(d, at == d->n ? WB_UNTRACKED : d->rows[at].m, r, &res[at]);
+	}
+	if (res[d->n].status != WB_OK)
+		return cli_error("demo", "untracked workload: %s", res[d->n].reason);
+	d->base.wall[r] = res[d->n].seconds;
+	d->base.cpu[r] = res[d->n].cpu_seconds;
+	for (k = 0; k < d->n; k++)
+		record(&d->rows[k], &res[k], r, &d->base);
+	return 0;
 }
 
-/* The same in CPU time of the whole process (mutators, tracker, fault thread). */
-static double cpu_overhead(const struct row *r)
+/* Each backend's first-write and get+reset cost, measured alone. */
+static void microbench(struct demo *d)
 {
-	return (r->wl.cpu_seconds / ((r->cpu_before + r->cpu_after) / 2) - 1) * 100;
-}
-
-static void table(const struct row *rows, int n, const struct wb_case *fw,
-		  const struct wb_case *gr, const struct demo_opts *o)
-{
-	const struct row *mp = NULL;
-	char a[32], b[32], c[32], d[32], lf[64], lg[64];
 	int i;
 
-	for (i = 0; i < n; i++)
-		if (rows[i].m == WB_MPROTECT)
-			mp = &rows[i];
-	wb_case_label(fw, lf, sizeof(lf));
-	wb_case_label(gr, lg, sizeof(lg));
-	printf("\n== every backend side by side ==\n");
-	printf("first write: per page, %s; get+reset: per call, %s;\n", lf, lg);
-	printf("workload: %d threads, %.0f%% hot set, get+reset every %.0f ms; overhead: wall time,\n"
-	       "and CPU time of the whole process, against the mean of the untracked runs just\n"
-	       "before and after\n\n",
-	       o->threads, o->hot * 100, o->interval_ms);
-	printf("%-11s %11s %12s %10s %10s %10s   %-14s %s\n", "backend", "first write",
-	       "get+reset", "workload", "overhead", "CPU", "first write", "get+reset");
-	printf("%-11s %11s %12s %10s %10s %10s   %-14s %s\n", "", "", "", "", "(wall)",
-	       "overhead", "vs mprotect", "vs mprotect");
-	for (i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-		char ov[32], w[32], cov[32];
+	for (i = 0; i < d->n; i++) {
+		struct demo_row *r = &d->rows[i];
 
-		fmt_ns(a, sizeof(a), &r->fw);
-		fmt_ms(b, sizeof(b), &r->gr);
-		if (r->wl.status == WB_OK) {
-			snprintf(w, sizeof(w), "%.2f s", r->wl.seconds);
-			snprintf(ov, sizeof(ov), "%+.1f%%", overhead(r));
-			snprintf(cov, sizeof(cov), "%+.1f%%", cpu_overhead(r));
-		} else {
-			snprintf(w, sizeof(w), "%s", r->wl.status == WB_NA ? "n/a" : "failed");
-			snprintf(ov, sizeof(ov), "-");
-			snprintf(cov, sizeof(cov), "-");
-		}
-		if (mp && r != mp) {
-			fmt_vs(c, sizeof(c), r->fw.status == WB_OK ? r->fw.median : 0,
-			       mp->fw.status == WB_OK ? mp->fw.median : 0);
-			fmt_vs(d, sizeof(d), r->gr.status == WB_OK ? r->gr.median : 0,
-			       mp->gr.status == WB_OK ? mp->gr.median : 0);
-		} else {
-			snprintf(c, sizeof(c), "%s", r == mp ? "(baseline)" : "-");
-			snprintf(d, sizeof(d), "%s", r == mp ? "(baseline)" : "-");
-		}
-		printf("%-11s %11s %12s %10s %10s %10s   %-14s %s\n", wb_method_name(r->m), a, b, w,
-		       ov, cov, c, d);
+		wb_measure_run(&d->fw, &r->m, 1, &r->fw, &d->prog, 120);
+		wb_measure_run(&d->gr, &r->m, 1, &r->gr, &d->prog, 120);
 	}
-	putchar('\n');
-	for (i = 0; i < n; i++) {
-		const struct row *r = &rows[i];
-
-		if (r->fw.status != WB_OK)
-			printf("%s: %s\n", wb_method_name(r->m), r->fw.reason);
-		else if (r->wl.status != WB_OK)
-			printf("%s: workload %s\n", wb_method_name(r->m), r->wl.reason);
-		else if (r->gr.status != WB_OK)
-			printf("%s: get+reset %s\n", wb_method_name(r->m), r->gr.reason);
-		else if (!mp || r == mp || mp->fw.status != WB_OK || mp->gr.status != WB_OK ||
-			 mp->wl.status != WB_OK)
-			continue;
-		else {
-			fmt_vs(c, sizeof(c), r->fw.median, mp->fw.median);
-			fmt_vs(d, sizeof(d), r->gr.median, mp->gr.median);
-			printf("%s: first write %s than mprotect, get+reset %s; workload overhead "
-			       "%+.1f%% wall, %+.1f%% CPU (mprotect %+.1f%%, %+.1f%%)\n",
-			       wb_method_name(r->m), c, d, overhead(r), cpu_overhead(r), overhead(mp),
-			       cpu_overhead(mp));
-		}
-	}
-	printf("\nUntracked runs drift from one to the next (see above), wall time more than CPU\n"
-	       "time when other work shares the machine: overheads within that drift are noise.\n");
-	printf("\nFigures measured just now on this machine; `writewatch bench` gives the full matrix.\n");
 }
 
-/* One untracked run of the workload; its wall time into *secs. */
-static int untracked(const struct wb_workload *w, double *secs, double *cpu)
+/* Medians and ranges over the rounds; a figure within the noise is marked. */
+static void summarize(struct demo *d)
 {
-	struct wb_workload_result res;
+	struct demo_base *b = &d->base;
+	int i, n = d->o->rounds;
 
-	wb_workload_run(w, WB_UNTRACKED, &res, NULL, NULL, 300);
-	if (res.status != WB_OK) {
-		cli_error("demo", "untracked workload: %s", res.reason);
-		return -1;
+	demo_spread(&b->w, b->wall, n);
+	demo_spread(&b->c, b->cpu, n);
+	b->wall_noise = (b->w.max - b->w.min) / b->w.median * 100;
+	b->cpu_noise = (b->c.max - b->c.min) / b->c.median * 100;
+	for (i = 0; i < d->n; i++) {
+		struct demo_row *r = &d->rows[i];
+
+		if (r->wl.status != WB_OK)
+			continue;
+		demo_spread(&r->ow, r->wall, n);
+		demo_spread(&r->oc, r->cpu, n);
+		/* Noise: no bigger than the untracked runs' own spread, or of either sign. */
+		r->ow_noise = fabs(r->ow.median) <= b->wall_noise || r->ow.min * r->ow.max <= 0;
+		r->oc_noise = fabs(r->oc.median) <= b->cpu_noise || r->oc.min * r->oc.max <= 0;
 	}
-	*secs = res.seconds;
-	*cpu = res.cpu_seconds;
-	return 0;
+}
+
+static void setup(struct demo *d, const struct demo_opts *o)
+{
+	int i;
+
+	memset(d, 0, sizeof(*d));
+	d->o = o;
+	d->w = (struct wb_workload){
+		.heap = o->heap, .hot_fraction = o->hot, .cold_share = 0.0001, .threads = o->threads,
+		.interval_s = o->interval_ms / 1000,
+	};
+	d->fw = (struct wb_case){ .measure = WB_FIRST_WRITE, .pattern = WB_DENSE,
+				  .size = o->quick ? 4UL << 20 : 16UL << 20, .fraction = 1,
+				  .threads = 1, .reps = o->quick ? 3 : 5, .populate = WB_POP_FULL };
+	d->gr = (struct wb_case){ .measure = WB_GET_RESET, .pattern = WB_RANDOM, .size = o->heap,
+				  .fraction = 0.01, .threads = 1, .reps = o->quick ? 3 : 5,
+				  .populate = WB_POP_FULL };
+	for (i = 0; i < DEMO_NBACK; i++)
+		if (o->use[i])
+			d->rows[d->n++].m = demo_backends[i];
+	wb_progress_init(&d->prog, d->n * 2 + (d->n + 1) * o->rounds, !o->quiet);
+}
+
+/* Is anything asked for available, and does the heap fit?  -1 to go on, else an exit code. */
+static int check(const struct demo_opts *o)
+{
+	char why[200];
+	int i, avail = 0;
+
+	for (i = 0; i < DEMO_NBACK; i++)
+		avail += o->use[i] && !wb_method_available(demo_backends[i], why, sizeof(why));
+	if (!avail)
+		return cli_report(CLI_NOTAVAIL, "demo",
+				  "no requested backend is available here (see 'writewatch probe')");
+	if (wb_size_check(o->heap, 1, why, sizeof(why))) {
+		cli_error("demo", "--heap: %s", why);
+		return CLI_USAGE;
+	}
+	return -1;
 }
 
 int cmd_demo(int argc, char **argv)
 {
+	static struct demo d;
 	struct demo_opts o;
-	struct wb_workload w;
-	double last, last_cpu;
-	struct wb_case fw, gr;
-	struct row rows[NBACK];
-	struct wb_progress prog;
-	char heap[32], why[200];
-	int ret = parse_opts(argc, argv, &o), i, n = 0, steps, failed = 0, avail = 0;
+	char heap[32];
+	int ret = parse_opts(argc, argv, &o), r, i, failed = 0;
 
+	if (ret < 0)
+		ret = check(&o);
 	if (ret >= 0)
 		return ret;
-	for (i = 0; i < NBACK; i++)
-		if (o.use[i] && !wb_method_available(backends[i], why, sizeof(why)))
-			avail++;
-	if (!avail) {
-		cli_error("demo", "no requested backend is available here (see 'writewatch probe')");
-		return CLI_NOTAVAIL;
-	}
-	w = (struct wb_workload){
-		.heap = o.heap, .hot_fraction = o.hot, .cold_share = 0.0001, .threads = o.threads,
-		.interval_s = o.interval_ms / 1000,
-	};
-	memset(&fw, 0, sizeof(fw));
-	fw = (struct wb_case){ .measure = WB_FIRST_WRITE, .pattern = WB_DENSE,
-			       .size = o.quick ? 4UL << 20 : 16UL << 20, .fraction = 1, .threads = 1,
-			       .reps = o.quick ? 3 : 5, .populate = WB_POP_FULL };
-	memset(&gr, 0, sizeof(gr));
-	gr = (struct wb_case){ .measure = WB_GET_RESET, .pattern = WB_RANDOM, .size = o.heap,
-			       .fraction = 0.01, .threads = 1, .reps = o.quick ? 3 : 5,
-			       .populate = WB_POP_FULL };
+	setup(&d, &o);
 	wb_fmt_size(heap, sizeof(heap), o.heap);
-	printf("writewatch demo: %d mutator threads on a %s heap; %.0f%% of it is a hot set taking\n"
-	       "all but 1 in 10000 writes, the rest a cold tail written at random.  Each backend\n"
-	       "tracks the heap with a get+reset every %.0f ms%s\n\n",
-	       o.threads, heap, o.hot * 100, o.interval_ms,
-	       o.quiet ? " (interval lines left out: --quiet)." : "; every line is one interval.");
+	printf("writewatch demo: %d mutator threads on a %s heap, %.0f%% of it a hot set taking\n"
+	       "all but 1 in 10000 writes; a get+reset of the heap every %.0f ms; %d rounds of\n"
+	       "%.1f s runs, untracked and under each backend in rotating order.\n",
+	       o.threads, heap, o.hot * 100, o.interval_ms, o.rounds, o.seconds);
 	fflush(stdout);
-	w.ops_per_thread = wb_workload_calibrate(&w, o.seconds);
-	/* The workload runs show progress as interval lines; the microbenchmarks on stderr. */
-	steps = 0;
-	for (i = 0; i < NBACK; i++)
-		steps += o.use[i] ? 2 : 0;
-	wb_progress_init(&prog, steps, !o.quiet);
-	if (untracked(&w, &last, &last_cpu))
-		return CLI_FAILURE;
-	printf("  %-10s %.2f s (CPU %.2f s) for %llu work units per thread\n", "untracked", last,
-	       last_cpu, (unsigned long long)w.ops_per_thread);
-	for (i = 0; i < NBACK; i++) {
-		struct row *r;
-
-		if (!o.use[i])
-			continue;
-		r = &rows[n++];
-		memset(r, 0, sizeof(*r));
-		r->m = backends[i];
-		r->before = last;
-		r->cpu_before = last_cpu;
-		wb_workload_run(&w, r->m, &r->wl, o.quiet ? NULL : print_interval,
-				(void *)wb_method_name(r->m), 300);
-		if (untracked(&w, &last, &last_cpu))
-			return CLI_FAILURE;
-		r->after = last;
-		r->cpu_after = last_cpu;
-		if (r->wl.status == WB_OK)
-			printf("  %-10s %.2f s (%+.1f%%), CPU %.2f s (%+.1f%%), %d intervals, %zu pages "
-			       "reported, median get+reset %.3f ms\n", wb_method_name(r->m),
-			       r->wl.seconds, overhead(r), r->wl.cpu_seconds, cpu_overhead(r),
-			       r->wl.intervals, r->wl.pages_total, r->wl.get_ms_median);
-		else
-			printf("  %-10s %s: %s\n", wb_method_name(r->m),
-			       r->wl.status == WB_NA ? "n/a" : "FAILED", r->wl.reason);
-		printf("  %-10s %.2f s (CPU %.2f s)\n", "untracked", last, last_cpu);
-		fflush(stdout);
-		wb_measure_run(&fw, &r->m, 1, &r->fw, &prog, 120);
-		wb_measure_run(&gr, &r->m, 1, &r->gr, &prog, 120);
-		wb_progress_end(&prog);
-		failed += r->wl.status == WB_FAILED || r->fw.status == WB_FAILED ||
-			  r->gr.status == WB_FAILED;
-	}
-	wb_progress_end(&prog);
-	table(rows, n, &fw, &gr, &o);
-	fflush(stdout);
+	d.w.ops_per_thread = wb_workload_calibrate(&d.w, o.seconds);
+	microbench(&d);
+	for (r = 0; r < o.rounds; r++)
+		if (round_run(&d, r))
+			return cli_finish_output("demo", CLI_FAILURE);
+	wb_progress_end(&d.prog);
+	summarize(&d);
+	demo_report(d.rows, d.n, &d.base, &d.fw, &d.gr, &o);
+	for (i = 0; i < d.n; i++)
+		failed += d.rows[i].wl.status == WB_FAILED || d.rows[i].fw.status == WB_FAILED ||
+			  d.rows[i].gr.status == WB_FAILED;
+	ret = cli_finish_output("demo", CLI_OK);
 	if (failed)
 		return cli_error("demo", "%d backend run(s) failed (reasons above)", failed);
-	return CLI_OK;
+	return ret;
 }

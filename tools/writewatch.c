@@ -8,7 +8,9 @@
  * Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 nothing requested
  * is available here.  Errors are one line on stderr.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "writewatch.h"
@@ -19,9 +21,9 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "probe", cmd_probe, "what this kernel offers: backends, uffd features, PAGEMAP_SCAN, THP, hugetlb" },
-	{ "demo", cmd_demo, "a mutator workload tracked by every backend in turn, then a comparison" },
-	{ "bench", cmd_bench, "the benchmark matrix: first-write and get+reset cost, ratios to the kernel" },
+	{ "probe", cmd_probe, "what this machine offers: the backend AUTO picks and why, each backend, uffd, PAGEMAP_SCAN, limits" },
+	{ "demo", cmd_demo, "a mutator workload tracked by every backend, interleaved; a table of costs and overheads" },
+	{ "bench", cmd_bench, "the benchmark matrix: first-write and get+reset cost, ratios to the raw kernel sequence" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -38,36 +40,63 @@ static void usage(FILE *f)
 		"error, 3 nothing requested is available on this machine.  See writewatch(1).\n");
 }
 
-static int vreport(const char *cmd, const char *fmt, va_list ap, bool hint)
+int cli_report(int code, const char *cmd, const char *fmt, ...)
 {
-	fprintf(stderr, "writewatch%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	const char *sep = cmd ? " " : "";
+	va_list ap;
+
+	fprintf(stderr, "writewatch%s%s: ", sep, cmd ? cmd : "");
+	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	if (hint)
-		fprintf(stderr, " (see 'writewatch%s%s --help')", cmd ? " " : "", cmd ? cmd : "");
+	va_end(ap);
+	if (code == CLI_USAGE)
+		fprintf(stderr, " (see 'writewatch%s%s --help')", sep, cmd ? cmd : "");
 	fputc('\n', stderr);
-	return hint ? CLI_USAGE : CLI_FAILURE;
+	return code;
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...)
+int cli_parse_int(const char *s, int lo, int hi, int *out)
 {
-	va_list ap;
-	int ret;
+	char *end;
+	long v;
 
-	va_start(ap, fmt);
-	ret = vreport(cmd, fmt, ap, true);
-	va_end(ap);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+int cli_finish_output(const char *cmd, int ret)
+{
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout))
+		return cli_error(cmd, "writing the output failed: %s",
+				 errno ? strerror(errno) : "write error");
 	return ret;
 }
 
-int cli_error(const char *cmd, const char *fmt, ...)
+/* "writewatch help CMD": CMD's --help. */
+static int help(int argc, char **argv)
 {
-	va_list ap;
-	int ret;
+	char opt[] = "--help";
+	char *args[] = { NULL, opt, NULL };
+	size_t i;
 
-	va_start(ap, fmt);
-	ret = vreport(cmd, fmt, ap, false);
-	va_end(ap);
-	return ret;
+	if (argc == 2) {
+		usage(stdout);
+		return cli_finish_output(NULL, CLI_OK);
+	}
+	if (argc > 3)
+		return cli_usage_error(NULL, "help takes one command name");
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(argv[2], commands[i].name)) {
+			args[0] = argv[2];
+			return commands[i].fn(2, args);
+		}
+	}
+	return cli_usage_error(NULL, "unknown command '%s'", argv[2]);
 }
 
 int main(int argc, char **argv)
@@ -81,32 +110,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		usage(stdout);
-		return CLI_OK;
+		return cli_finish_output(NULL, CLI_OK);
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		printf("writewatch %d.%d.%d (libwritewatch %s)\n", WW_VERSION_MAJOR,
 		       WW_VERSION_MINOR, WW_VERSION_PATCH, ww_version());
-		return CLI_OK;
+		return cli_finish_output(NULL, CLI_OK);
 	}
-	if (!strcmp(cmd, "help")) {
-		char help[] = "--help";
-		char *args[] = { NULL, help, NULL };
-
-		if (argc == 2) {
-			usage(stdout);
-			return CLI_OK;
-		}
-		if (argc > 3)
-			return cli_usage_error(NULL, "help takes one command name");
-		cmd = argv[2];
-		for (i = 0; i < NCOMMANDS; i++) {
-			if (!strcmp(cmd, commands[i].name)) {
-				args[0] = argv[2];
-				return commands[i].fn(2, args);
-			}
-		}
-		return cli_usage_error(NULL, "unknown command '%s'", cmd);
-	}
+	if (!strcmp(cmd, "help"))
+		return help(argc, argv);
 	for (i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

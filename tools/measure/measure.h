@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The measuring engine behind `writewatch bench`, `writewatch demo` and
- * bench/ww_bench.  No main() here: front ends call wb_bench_main() or the
- * pieces below.
+ * The measuring code of the writewatch command: tracking methods behind one
+ * interface, the first-write and get+reset measures, the demo workload, and
+ * the report formats.  `writewatch bench` and `writewatch demo` are front
+ * ends over it; bench/ programs may link it too.  It knows nothing of
+ * command lines or exit codes.
  *
- * Every measurement runs in a forked child: a fresh address space (no page
- * tables or VMA splits left over from the previous method), its own signal
- * handlers, and a crash or a kernel limit (vm.max_map_count) fails one row
- * instead of the whole run.  Figures are measured, never made up; nothing
- * here asserts on time.
+ * Every measurement runs in a forked child (child.c): a fresh address space
+ * (no page tables or VMA splits left over from the previous method), its own
+ * signal handlers, and a crash or a kernel limit (vm.max_map_count) fails
+ * one row instead of the whole run.  Figures are measured, never made up;
+ * nothing here asserts on time.
  */
-#ifndef WB_ENGINE_H
-#define WB_ENGINE_H
+#ifndef WB_MEASURE_H
+#define WB_MEASURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,23 +21,18 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define WB_PAGE 4096UL
-
-/* Exit codes shared by the bench front ends and the writewatch command. */
-#define WB_EXIT_OK       0
-#define WB_EXIT_FAILURE  1      /* runtime failure */
-#define WB_EXIT_USAGE    2      /* bad command line */
-#define WB_EXIT_NOTAVAIL 3      /* nothing requested is available on this machine */
+/* The base page size, from sysconf (4 KiB on x86_64, 4/16/64 KiB on arm64). */
+size_t wb_page(void);
 
 /* What tracks the memory while it is measured. */
 enum wb_method {
 	WB_UNTRACKED = 0,       /* plain memory: the floor */
-	WB_RAW,                 /* uffd WP_ASYNC + PAGEMAP_SCAN by hand with ioctl(): the limit */
+	WB_RAW,                 /* baseline: uffd WP_ASYNC + PAGEMAP_SCAN by hand (the limit) */
 	WB_UFFD_ASYNC,          /* libwritewatch, uffd-async backend */
 	WB_UFFD_SYNC,           /* libwritewatch, uffd-sync backend */
 	WB_MPROTECT,            /* libwritewatch, mprotect backend */
-	WB_PLAIN_MPROTECT,      /* hand-rolled mprotect + SIGSEGV, the way Wine and Boehm GC do it */
-	WB_OLD_PAGEMAP,         /* uffd WP_ASYNC, but /proc/self/pagemap read + per-page re-protect */
+	WB_PLAIN_MPROTECT,      /* baseline: mprotect + SIGSEGV by hand, as Wine and Boehm GC */
+	WB_OLD_PAGEMAP,         /* baseline: uffd WP_ASYNC, /proc/self/pagemap + per-page re-protect */
 	WB_NMETHODS
 };
 
@@ -48,7 +45,7 @@ int wb_method_available(enum wb_method m, char *why, size_t whylen);
 bool wb_method_measures_first_write(enum wb_method m);
 bool wb_method_measures_get_reset(enum wb_method m);
 
-enum wb_pattern { WB_DENSE = 0, WB_STRIDED, WB_RANDOM };
+enum wb_pattern { WB_DENSE = 0, WB_STRIDED, WB_RANDOM, WB_NPATTERNS };
 const char *wb_pattern_name(enum wb_pattern p);
 int wb_pattern_parse(const char *s, enum wb_pattern *out);
 
@@ -78,6 +75,14 @@ struct wb_case {
 size_t wb_case_written(const struct wb_case *c);
 /* Human label: "random 1% of 1 GiB" etc. */
 void wb_case_label(const struct wb_case *c, char *buf, size_t len);
+bool wb_case_same(const struct wb_case *a, const struct wb_case *b);
+
+/*
+ * Can `areas` ranges of size bytes be measured here at once?  Checks the
+ * page-index limit of the written set and maps them (MAP_NORESERVE, as the
+ * measurement does) and unmaps them again.  0, or -errno and why.
+ */
+int wb_size_check(size_t size, int areas, char *why, size_t whylen);
 
 enum wb_status { WB_OK = 0, WB_NA, WB_FAILED };
 
@@ -100,10 +105,10 @@ struct wb_result {
 	double samples[WB_MAX_SAMPLES]; /* per repetition, same unit as median */
 };
 
-/* Progress lines (on stderr).  level 0: one per row; 1: per repetition. */
+/* Progress lines (on stderr): one per measurement, rewritten in place on a terminal. */
 struct wb_progress {
 	bool enabled;
-	bool tty;                       /* rewrite one status line in place */
+	bool tty;
 	int done, total;
 };
 void wb_progress_init(struct wb_progress *p, int total, bool enabled);
@@ -123,8 +128,7 @@ void wb_measure_run(const struct wb_case *c, const enum wb_method *ms, int n,
 		    struct wb_result *rs, struct wb_progress *prog, int timeout_s);
 /*
  * Another round of the same measurement: its samples join acc's and the
- * median, min and max are recomputed over all of them (rounds interleave
- * the methods, so that a noisy neighbour hits every method alike).
+ * median, min and max are recomputed over all of them.
  */
 void wb_measure_merge(struct wb_result *acc, const struct wb_result *more);
 
@@ -132,7 +136,6 @@ void wb_measure_merge(struct wb_result *acc, const struct wb_result *more);
 void wb_results_ratios(struct wb_result *r, size_t n);
 
 /* ---- output ---- */
-enum wb_format { WB_FMT_TEXT = 0, WB_FMT_MARKDOWN, WB_FMT_CSV, WB_FMT_JSON };
 void wb_report_text(FILE *f, const struct wb_result *r, size_t n, bool markdown);
 void wb_report_csv(FILE *f, const struct wb_result *r, size_t n);
 /* Where the figures were taken (printed with JSON output). */
@@ -145,8 +148,6 @@ struct wb_env {
 void wb_env_get(struct wb_env *e, int nice);
 void wb_report_json(FILE *f, const struct wb_result *r, size_t n, const char *command,
 		    const struct wb_env *env);
-/* Labelled reference rows from design.md (earlier measurements, not this run). */
-void wb_report_reference(FILE *f);
 #define WB_CSV_HEADER "measure,method,pattern,size_bytes,fraction,written_pages,threads,reps," \
 		      "populate,median,min,max,unit,vs_raw,vs_uffd_async,mismatches,arm_ms,pt_kib,status,reason"
 
@@ -187,21 +188,24 @@ void wb_workload_run(const struct wb_workload *w, enum wb_method m,
 /* Choose ops_per_thread so that an untracked run lasts about seconds (runs it, forked). */
 uint64_t wb_workload_calibrate(const struct wb_workload *w, double seconds);
 
-/* ---- the bench front end (writewatch bench and bench/ww_bench) ---- */
-int wb_bench_main(int argc, char **argv, const char *prog);
-void wb_bench_usage(FILE *f, const char *prog);
-
 /* ---- helpers ---- */
 double wb_now(void);
 double wb_median(double *v, size_t n);  /* sorts v */
 uint64_t wb_rand(uint64_t *s);
+/*
+ * A plain decimal number ("12", "0.5"): no sign, exponent, hex, inf or nan.
+ * -EINVAL on anything else.
+ */
+int wb_parse_decimal(const char *s, double *out);
 /* "64M", "1GiB", "4096", "16g": bytes; -EINVAL on garbage. */
 int wb_parse_size(const char *s, size_t *out);
 /* "0.01", "1%", "1/64": a fraction in (0, 1]. */
 int wb_parse_fraction(const char *s, double *out);
 void wb_fmt_size(char *buf, size_t len, size_t bytes);  /* "1 GiB", "64 MiB", "12 KiB" */
 void wb_fmt_fraction(char *buf, size_t len, double f);  /* "1%", "0.01%", "1/64" */
+/* "EACCES" for -EACCES or EACCES (a number when glibc has no name). */
+const char *wb_errname(int err);
 /* JSON string literal of s (quotes included). */
 void wb_json_str(FILE *f, const char *s);
 
-#endif /* WB_ENGINE_H */
+#endif /* WB_MEASURE_H */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Engine helpers: clocks, statistics, parsing and formatting, progress. */
+/* Helpers of the measuring code: clocks, statistics, parsing and formatting, progress. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -9,14 +9,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "target.h"
+
+size_t wb_page(void)
+{
+	static size_t page;
+
+	if (!page) {
+		long v = sysconf(_SC_PAGESIZE);
+
+		page = v > 0 ? (size_t)v : 4096;
+	}
+	return page;
+}
 
 double wb_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -43,56 +55,79 @@ uint64_t wb_rand(uint64_t *s)
 	return *s * 2685821657736338717ULL;
 }
 
+/*
+ * The decimal number at the start of s ("12", "0.5", "3."): *end after it.
+ * strtod alone would take "nan", "inf", "1e9" and "0x10" too.
+ */
+static int decimal_prefix(const char *s, double *out, const char **end)
+{
+	char buf[64];
+	const char *p = s;
+	size_t digits = 0;
+
+	for (; isdigit((unsigned char)*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (!digits || (size_t)(p - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(p - s));
+	buf[p - s] = 0;
+	errno = 0;
+	*out = strtod(buf, NULL);
+	if (errno || !isfinite(*out))
+		return -EINVAL;
+	*end = p;
+	return 0;
+}
+
+int wb_parse_decimal(const char *s, double *out)
+{
+	const char *end;
+
+	if (!s || decimal_prefix(s, out, &end) || *end)
+		return -EINVAL;
+	return 0;
+}
+
 int wb_parse_size(const char *s, size_t *out)
 {
-	char *end;
-	double v;
-	double mult = 1;
+	static const char units[] = "kmgt";
+	const char *end, *u;
+	double v, mult = 1;
 
-	if (!s || !*s || *s == '-')
+	if (!s || decimal_prefix(s, &v, &end))
 		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v <= 0)
-		return -EINVAL;
-	switch (tolower((unsigned char)*end)) {
-	case 'k': mult = 1024.0; end++; break;
-	case 'm': mult = 1024.0 * 1024; end++; break;
-	case 'g': mult = 1024.0 * 1024 * 1024; end++; break;
-	case 't': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
+	u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+	if (u) {
+		for (mult = 1024; u > units; u--)
+			mult *= 1024;
+		end++;
+		/* Accept the "iB" / "B" spellings too: "64MiB", "1GB" (both binary here). */
+		if (!strcasecmp(end, "ib") || !strcasecmp(end, "b"))
+			end += strlen(end);
 	}
-	/* Accept the "iB" / "B" spellings too: "64MiB", "1GB" (both binary here). */
-	if (mult > 1 && (!strcasecmp(end, "ib") || !strcasecmp(end, "b")))
-		end += strlen(end);
-	if (*end || v * mult > (double)SIZE_MAX / 2)
+	if (*end || v * mult >= (double)(SIZE_MAX / 2) || v * mult < 1)
 		return -EINVAL;
 	*out = (size_t)(v * mult);
-	return *out ? 0 : -EINVAL;
+	return 0;
 }
 
 int wb_parse_fraction(const char *s, double *out)
 {
-	char *end;
-	double v;
+	const char *end;
+	double v, d;
 
-	if (!s || !*s)
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s)
+	if (!s || decimal_prefix(s, &v, &end))
 		return -EINVAL;
 	if (*end == '%') {
 		v /= 100;
 		end++;
 	} else if (*end == '/') {
-		char *e2;
-		double d = strtod(end + 1, &e2);
-
-		if (e2 == end + 1 || d <= 0)
+		if (decimal_prefix(end + 1, &d, &end) || !(d > 0))
 			return -EINVAL;
 		v /= d;
-		end = e2;
 	}
 	if (*end || !(v > 0) || v > 1)
 		return -EINVAL;
@@ -102,15 +137,15 @@ int wb_parse_fraction(const char *s, double *out)
 
 void wb_fmt_size(char *buf, size_t len, size_t bytes)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double v = (double)bytes;
 	int u = 0;
 
-	while (v >= 1024 && u < 4) {
+	while (v >= 1024 && u < 5) {
 		v /= 1024;
 		u++;
 	}
-	if (v == floor(v))
+	if (v == (double)(uint64_t)v)
 		snprintf(buf, len, "%.0f %s", v, units[u]);
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
@@ -119,12 +154,24 @@ void wb_fmt_size(char *buf, size_t len, size_t bytes)
 void wb_fmt_fraction(char *buf, size_t len, double f)
 {
 	double inv = 1 / f;
+	long n = (long)(inv + 0.5);
 
 	/* 1/64 reads better than 1.5625% for strides; percent otherwise. */
-	if (f < 1 && fabs(inv - round(inv)) < 1e-9 && inv >= 8 && ((long)round(inv) & ((long)round(inv) - 1)) == 0)
-		snprintf(buf, len, "1/%ld", (long)round(inv));
+	if (f < 1 && fabs(inv - (double)n) < 1e-9 && n >= 8 && !(n & (n - 1)))
+		snprintf(buf, len, "1/%ld", n);
 	else
 		snprintf(buf, len, "%g%%", f * 100);
+}
+
+const char *wb_errname(int err)
+{
+	static __thread char buf[32];
+	const char *s = strerrorname_np(err < 0 ? -err : err);
+
+	if (s)
+		return s;
+	snprintf(buf, sizeof(buf), "errno %d", err < 0 ? -err : err);
+	return buf;
 }
 
 void wb_json_str(FILE *f, const char *s)
@@ -143,6 +190,21 @@ void wb_json_str(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+long wb_vmpte_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 /* ---- progress ---- */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The measuring child: fork, run, send the result back through a pipe, and
+ * say what happened when no result came (a signal, the timeout, an exit).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "target.h"
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		ssize_t n = read(fd, (char *)buf + at, len - at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		at += (size_t)n;
+	}
+	return (ssize_t)at;
+}
+
+static ssize_t write_full(int fd, const void *buf, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		ssize_t n = write(fd, (const char *)buf + at, len - at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		at += (size_t)n;
+	}
+	return (ssize_t)at;
+}
+
+/*
+ * Why the child gave no result.  Its timeout is an alarm() in the child, so
+ * SIGALRM (and only SIGALRM) means it ran out of time; any other signal came
+ * from elsewhere (SIGKILL: the OOM killer, or a person) or from a crash.
+ */
+static int child_reason(int status, int timeout_s, char *why, size_t whylen)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		if (sig == SIGALRM && timeout_s > 0) {
+			snprintf(why, whylen, "timed out after %d s", timeout_s);
+			return -ETIMEDOUT;
+		}
+		snprintf(why, whylen, "killed by signal %d (SIG%s)", sig,
+			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		return -EINTR;
+	}
+	snprintf(why, whylen, "measuring child exited with status %d without a result",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return -EIO;
+}
+
+int wb_child_run(wb_child_fn fn, void *arg, void *out, size_t len, int timeout_s,
+		 char *why, size_t whylen)
+{
+	int fds[2], status;
+	ssize_t got;
+	pid_t pid;
+
+	if (getenv("WB_NOFORK")) {
+		fn(arg, out);
+		return 0;
+	}
+	if (pipe(fds)) {
+		int err = -errno;
+
+		snprintf(why, whylen, "pipe: %s", wb_errname(err));
+		return err;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		snprintf(why, whylen, "fork: %s", wb_errname(err));
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (!pid) {
+		close(fds[0]);
+		if (timeout_s > 0)
+			alarm((unsigned)timeout_s);
+		fn(arg, out);
+		fflush(NULL);
+		_exit(write_full(fds[1], out, len) == (ssize_t)len ? 0 : 1);
+	}
+	close(fds[1]);
+	got = read_full(fds[0], out, len);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got == (ssize_t)len)
+		return 0;
+	return child_reason(status, timeout_s, why, whylen);
+}
