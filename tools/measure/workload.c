@@ -253,6 +253,9 @@ static void workload_child(void *arg, void *out)
 	res->seconds = wb_now() - j->t0;
 	/* CPU time counts what tracking costs even when other work steals the CPUs. */
 	res->cpu_seconds = cpu_now() - cpu0;
+	/* A last get+reset, untimed, collects what the last interval wrote. */
+	if (j->t && res->status == WB_OK)
+		job_interval(j, res);
 	if (res->intervals)
 		res->get_ms_median = wb_median(j->gets, (size_t)res->intervals);
 	free(j->gets);
