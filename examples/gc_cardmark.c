@@ -23,18 +23,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifndef _WIN32
+#include <unistd.h>
+#endif
 
 #include "writewatch/win32.h"
 
 #define HEAP_RESERVE    (256u << 20)    /* reserved address space */
 #define OLD_SIZE        (48u << 20)     /* old generation: committed up front */
 #define YOUNG_SIZE      (8u << 20)      /* young generation: committed after it */
-#define PAGE            4096u
-#define SLOTS_PER_PAGE  (PAGE / sizeof(uintptr_t))
 #define BATCH           512             /* GetWriteWatch result buffer, in pages */
 
 static char *heap;
 static uintptr_t young_lo, young_hi;
+static size_t page_size, old_pages, slots_per_page;
+
+/* Per page of the old generation: remembered references, and what the mutator wrote. */
+static unsigned *remembered;
+static unsigned char *touched;          /* 1 written, 2 written and reported */
+static void **dirty;
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
@@ -60,30 +67,43 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* The page size, the unit GetWriteWatch reports in (4 KiB on x86, up to 64 KiB on arm64). */
+static size_t system_page_size(void)
+{
+#ifdef _WIN32
+	SYSTEM_INFO si;
+
+	GetSystemInfo(&si);
+	return si.dwPageSize;
+#else
+	return (size_t)sysconf(_SC_PAGESIZE);
+#endif
+}
+
 /* Old-to-young references on one old-generation page: the page's card. */
 static unsigned scan_page(const uintptr_t *slots)
 {
-	unsigned n = 0, i;
+	unsigned n = 0;
+	size_t i;
 
-	for (i = 0; i < SLOTS_PER_PAGE; i++)
+	for (i = 0; i < slots_per_page; i++)
 		n += slots[i] >= young_lo && slots[i] < young_hi;
 	return n;
 }
 
-int main(int argc, char **argv)
+/* The heap, with a full old generation (no young references yet), watched from clean. */
+static void setup(void)
 {
-	const size_t old_pages = OLD_SIZE / PAGE;
-	int cycles = argc > 1 ? atoi(argv[1]) : 40;
-	unsigned *remembered = calloc(old_pages, sizeof(*remembered));
-	unsigned char *touched = calloc(old_pages, 1);
-	void **dirty = malloc(BATCH * sizeof(*dirty));
-	uint64_t total_dirty = 0, total_stores = 0, total_refs = 0;
-	double t_cards = 0, t_full = 0;
 	size_t i;
-	int c;
 
-	if (!remembered || !touched || !dirty || cycles <= 0)
-		return 1;
+	page_size = system_page_size();
+	old_pages = OLD_SIZE / page_size;
+	slots_per_page = page_size / sizeof(uintptr_t);
+	remembered = calloc(old_pages, sizeof(*remembered));
+	touched = calloc(old_pages, 1);
+	dirty = malloc(BATCH * sizeof(*dirty));
+	if (!remembered || !touched || !dirty)
+		exit(1);
 	heap = VirtualAlloc(NULL, HEAP_RESERVE, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_NOACCESS);
 	if (!heap)
 		die("VirtualAlloc(MEM_RESERVE | MEM_WRITE_WATCH)");
@@ -92,86 +112,112 @@ int main(int argc, char **argv)
 		die("VirtualAlloc(MEM_COMMIT)");
 	young_lo = (uintptr_t)heap + OLD_SIZE;
 	young_hi = young_lo + YOUNG_SIZE;
-
-	/* Promote a full old generation (no young references yet), then start clean. */
 	for (i = 0; i < OLD_SIZE / sizeof(uintptr_t); i++)
 		((uintptr_t *)heap)[i] = (uintptr_t)heap + (rng() % OLD_SIZE & ~(uintptr_t)7);
 	if (ResetWriteWatch(heap, OLD_SIZE))
 		die("ResetWriteWatch");
+}
 
-	for (c = 0; c < cycles; c++) {
-		/* Mutator: stores into ~1% of the old pages, a third of them young references. */
-		unsigned stores = (unsigned)(old_pages / 100), s;
-		uint64_t dirty_now = 0, refs = 0, truth_dirty = 0;
-		double t0;
+/* Mutator: stores into ~1% of the old pages, a third of them young references. */
+static unsigned mutate(int c)
+{
+	unsigned stores = (unsigned)(old_pages / 100), s;
 
-		memset(touched, 0, old_pages);
-		for (s = 0; s < stores; s++) {
-			size_t page = rng() % old_pages, slot = rng() % SLOTS_PER_PAGE;
-			uintptr_t v = rng() % 3 ? (uintptr_t)heap + (rng() % OLD_SIZE & ~(uintptr_t)7)
-						: young_lo + (rng() % YOUNG_SIZE & ~(uintptr_t)7);
+	memset(touched, 0, old_pages);
+	for (s = 0; s < stores; s++) {
+		size_t page = rng() % old_pages, slot = rng() % slots_per_page;
+		uintptr_t v = rng() % 3 ? (uintptr_t)heap + (rng() % OLD_SIZE & ~(uintptr_t)7)
+					: young_lo + (rng() % YOUNG_SIZE & ~(uintptr_t)7);
 
-			((uintptr_t *)(heap + page * PAGE))[slot] = v;
-			touched[page] = 1;
-		}
-		/* Allocation in the young generation is written too (it is not scanned). */
-		memset(heap + OLD_SIZE + (size_t)c % 8 * (YOUNG_SIZE / 8), c, YOUNG_SIZE / 8);
-
-		/* Minor collection: rescan the cards of the pages written since the last one. */
-		t0 = now_ms();
-		for (;;) {
-			ULONG_PTR count = BATCH;
-			ULONG gran;
-
-			if (GetWriteWatch(WRITE_WATCH_FLAG_RESET, heap, OLD_SIZE, dirty, &count, &gran))
-				die("GetWriteWatch");
-			for (i = 0; i < count; i++) {
-				size_t page = (size_t)((char *)dirty[i] - heap) / gran;
-
-				remembered[page] = scan_page((uintptr_t *)dirty[i]);
-				if (!touched[page]) {
-					fprintf(stderr, "cycle %d: page %zu reported but not written\n",
-						c, page);
-					return 1;
-				}
-				touched[page] = 2;
-			}
-			dirty_now += count;
-			if (count < BATCH)
-				break;
-		}
-		t_cards += now_ms() - t0;
-
-		/* Check: every written page was reported, and a full scan agrees. */
-		t0 = now_ms();
-		for (i = 0; i < old_pages; i++) {
-			unsigned full = scan_page((uintptr_t *)(heap + i * PAGE));
-
-			truth_dirty += touched[i] != 0;
-			if (touched[i] == 1) {
-				fprintf(stderr, "cycle %d: page %zu written but not reported\n", c, i);
-				return 1;
-			}
-			if (full != remembered[i]) {
-				fprintf(stderr, "cycle %d: page %zu has %u young references, "
-					"remembered %u\n", c, i, full, remembered[i]);
-				return 1;
-			}
-			refs += full;
-		}
-		t_full += now_ms() - t0;
-		if (truth_dirty != dirty_now) {
-			fprintf(stderr, "cycle %d: %llu pages written, %llu reported\n", c,
-				(unsigned long long)truth_dirty, (unsigned long long)dirty_now);
-			return 1;
-		}
-		total_dirty += dirty_now;
-		total_stores += stores;
-		total_refs = refs;
+		((uintptr_t *)(heap + page * page_size))[slot] = v;
+		touched[page] = 1;
 	}
+	/* Allocation in the young generation is written too (it is not scanned). */
+	memset(heap + OLD_SIZE + (size_t)c % 8 * (YOUNG_SIZE / 8), c, YOUNG_SIZE / 8);
+	return stores;
+}
 
-	printf("gc_cardmark: %s backend, %u MiB old generation (%zu pages), %d minor collections\n",
-	       ww_win32_backend(), OLD_SIZE >> 20, old_pages, cycles);
+/* Minor collection: rescan the cards of the pages written since the last one. */
+static uint64_t collect(int c)
+{
+	uint64_t reported = 0;
+	size_t i;
+
+	for (;;) {
+		ULONG_PTR count = BATCH;
+		ULONG gran;
+
+		if (GetWriteWatch(WRITE_WATCH_FLAG_RESET, heap, OLD_SIZE, dirty, &count, &gran))
+			die("GetWriteWatch");
+		for (i = 0; i < count; i++) {
+			size_t page = (size_t)((char *)dirty[i] - heap) / gran;
+
+			remembered[page] = scan_page((uintptr_t *)dirty[i]);
+			if (!touched[page]) {
+				fprintf(stderr, "cycle %d: page %zu reported but not written\n", c, page);
+				exit(1);
+			}
+			touched[page] = 2;
+		}
+		reported += count;
+		if (count < BATCH)
+			return reported;
+	}
+}
+
+/* Check: every written page was reported, and a full scan agrees; the young references. */
+static uint64_t full_scan(int c, uint64_t reported)
+{
+	uint64_t refs = 0, written = 0;
+	size_t i;
+
+	for (i = 0; i < old_pages; i++) {
+		unsigned full = scan_page((uintptr_t *)(heap + i * page_size));
+
+		written += touched[i] != 0;
+		if (touched[i] == 1) {
+			fprintf(stderr, "cycle %d: page %zu written but not reported\n", c, i);
+			exit(1);
+		}
+		if (full != remembered[i]) {
+			fprintf(stderr, "cycle %d: page %zu has %u young references, remembered %u\n",
+				c, i, full, remembered[i]);
+			exit(1);
+		}
+		refs += full;
+	}
+	if (written != reported) {
+		fprintf(stderr, "cycle %d: %llu pages written, %llu reported\n", c,
+			(unsigned long long)written, (unsigned long long)reported);
+		exit(1);
+	}
+	return refs;
+}
+
+int main(int argc, char **argv)
+{
+	int cycles = argc > 1 ? atoi(argv[1]) : 40, c;
+	uint64_t total_dirty = 0, total_stores = 0, total_refs = 0;
+	double t_cards = 0, t_full = 0, t0;
+
+	if (cycles <= 0)
+		return 1;
+	setup();
+	for (c = 0; c < cycles; c++) {
+		uint64_t reported;
+
+		total_stores += mutate(c);
+		t0 = now_ms();
+		reported = collect(c);
+		t_cards += now_ms() - t0;
+		t0 = now_ms();
+		total_refs = full_scan(c, reported);
+		t_full += now_ms() - t0;
+		total_dirty += reported;
+	}
+	printf("gc_cardmark: %s backend, %u MiB old generation (%zu pages of %zu bytes), "
+	       "%d minor collections\n", ww_win32_backend(), OLD_SIZE >> 20, old_pages, page_size,
+	       cycles);
 	printf("  mutator: %.0f stores/cycle, %.0f pages written/cycle (%.2f%% of the old generation)\n",
 	       (double)total_stores / cycles, (double)total_dirty / cycles,
 	       100.0 * total_dirty / cycles / old_pages);
@@ -181,7 +227,6 @@ int main(int argc, char **argv)
 	       t_full / cycles);
 	printf("  remembered set: %llu old-to-young references; matches a full scan every cycle: OK\n",
 	       (unsigned long long)total_refs);
-
 	if (!VirtualFree(heap, 0, MEM_RELEASE))
 		die("VirtualFree");
 	free(remembered);

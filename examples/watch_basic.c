@@ -8,13 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <writewatch.h>
 
 #define NPAGES 256
-#define PAGE 4096
 
 int main(void)
 {
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);   /* the unit of tracking */
 	struct ww_tracker *t;
 	void *pages[NPAGES];
 	char *buf;
@@ -25,10 +26,10 @@ int main(void)
 		fprintf(stderr, "ww_open: %s\n", strerror(-ret));
 		return 1;
 	}
-	buf = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = mmap(NULL, NPAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return 1;
-	ret = ww_watch(t, buf, NPAGES * PAGE);
+	ret = ww_watch(t, buf, NPAGES * page);
 	if (ret < 0) {
 		fprintf(stderr, "ww_watch: %s\n", strerror(-ret));
 		return 1;
@@ -39,18 +40,18 @@ int main(void)
 
 		/* The "workload": every (7 * round)-th page gets a write. */
 		for (i = 0; i < NPAGES; i += 7 * round)
-			buf[i * PAGE + round] = (char)round;
-		n = ww_get(t, buf, NPAGES * PAGE, pages, NPAGES, WW_GET_RESET);
+			buf[i * page + round] = (char)round;
+		n = ww_get(t, buf, NPAGES * page, pages, NPAGES, WW_GET_RESET);
 		if (n < 0) {
 			fprintf(stderr, "ww_get: %s\n", strerror((int)-n));
 			return 1;
 		}
 		printf("round %d: %zd pages written:", round, n);
 		for (i = 0; i < n && i < 12; i++)
-			printf(" %zd", ((char *)pages[i] - buf) / PAGE);
+			printf(" %zd", ((char *)pages[i] - buf) / (ssize_t)page);
 		printf("%s\n", n > 12 ? " ..." : "");
 	}
 	ww_close(t);
-	munmap(buf, NPAGES * PAGE);
+	munmap(buf, NPAGES * page);
 	return 0;
 }

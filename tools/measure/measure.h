@@ -189,6 +189,17 @@ void wb_workload_run(const struct wb_workload *w, enum wb_method m,
 uint64_t wb_workload_calibrate(const struct wb_workload *w, double seconds);
 
 /* ---- helpers ---- */
+
+/* Run fn(arg, out) in a forked child that hands back len bytes of out (child.c). */
+typedef void (*wb_child_fn)(void *arg, void *out);
+/*
+ * 0 when the child delivered out; else -errno and why says what happened to
+ * it ("killed by signal 9 (SIGKILL)", "timed out after 600 s", ...).  Without
+ * fork when WB_NOFORK is set.  After a failure out holds whatever part of
+ * a result arrived: start it afresh.
+ */
+int wb_child_run(wb_child_fn fn, void *arg, void *out, size_t len, int timeout_s,
+		 char *why, size_t whylen);
 double wb_now(void);
 double wb_median(double *v, size_t n);  /* sorts v */
 uint64_t wb_rand(uint64_t *s);

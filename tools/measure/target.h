@@ -86,17 +86,6 @@ int wb_writers_start(struct wb_writers *w);
 double wb_writers_run(struct wb_writers *w);
 void wb_writers_stop(struct wb_writers *w);
 
-/* Run fn(arg, out) in a forked child that hands back len bytes of out (child.c). */
-typedef void (*wb_child_fn)(void *arg, void *out);
-/*
- * 0 when the child delivered out; else -errno and why says what happened to
- * it ("killed by signal 9 (SIGKILL)", "timed out after 600 s", ...).  Without
- * fork when WB_NOFORK is set.  After a failure out holds whatever part of
- * a result arrived: start it afresh.
- */
-int wb_child_run(wb_child_fn fn, void *arg, void *out, size_t len, int timeout_s,
-		 char *why, size_t whylen);
-
 /* Page-table memory of this process, KiB (VmPTE in /proc/self/status); -1 if unknown. */
 long wb_vmpte_kib(void);
 
