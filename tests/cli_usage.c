@@ -17,42 +17,59 @@ static void usage_error(const char *const *args, const char *what)
 	cli_free(&r);
 }
 
+static const char *const cases[][6] = {
+	{ "frobnicate", NULL },
+	{ "--bogus", NULL },
+	{ "help", "nosuch", NULL },
+	{ "probe", "--bogus", NULL },
+	{ "probe", "extra", NULL },
+	{ "bench", "--size", "lots", NULL },
+	{ "bench", "--pattern", "zigzag", NULL },
+	{ "bench", "--backends", "nosuch", NULL },
+	{ "bench", "--fraction", "2", NULL },
+	{ "bench", "--reps", NULL },
+	{ "bench", "--pages", "10", "--fraction", "1%", NULL },
+	{ "demo", "--threads", "0", NULL },
+	{ "demo", "--backends", "raw", NULL },
+	{ "demo", "--heap", "-5", NULL },
+	/* Numbers are plain decimals: no nan, inf, exponent or hex. */
+	{ "bench", "--size", "nan", NULL },
+	{ "bench", "--size", "inf", NULL },
+	{ "bench", "--size", "1e3", NULL },
+	{ "bench", "--size", "0x1000", NULL },
+	{ "bench", "--fraction", "nan", NULL },
+	{ "bench", "--fraction", "inf%", NULL },
+	{ "bench", "--fraction", "1/nan", NULL },
+	{ "demo", "--seconds", "inf", NULL },
+	{ "demo", "--seconds", "nan", NULL },
+	{ "demo", "--interval", "inf", NULL },
+	{ "demo", "--interval", "nan", NULL },
+	{ "demo", "--hot", "nan", NULL },
+	{ "demo", "--heap", "inf", NULL },
+	{ "demo", "--rounds", "1", NULL },
+};
+
+/* --version and --help: exit 0, on stdout. */
+static void check_version_help(void)
+{
+	const char *version[] = { "--version", NULL };
+	const char *help[] = { "--help", NULL };
+	struct cli_out r = cli_run(30, version);
+
+	tt_check(r.status == 0 && !strncmp(r.out, "writewatch ", 11),
+		 "--version: exit %d, output '%s'", r.status, r.out);
+	tt_check(strstr(r.out, ww_version()), "--version does not say %s: %s", ww_version(), r.out);
+	cli_free(&r);
+
+	r = cli_run(30, help);
+	tt_check(r.status == 0 && strstr(r.out, "probe") && strstr(r.out, "demo") &&
+		 strstr(r.out, "bench"), "--help: exit %d, output:\n%s", r.status, r.out);
+	cli_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const none[] = { NULL };
-	static const char *const cases[][6] = {
-		{ "frobnicate", NULL },
-		{ "--bogus", NULL },
-		{ "help", "nosuch", NULL },
-		{ "probe", "--bogus", NULL },
-		{ "probe", "extra", NULL },
-		{ "bench", "--size", "lots", NULL },
-		{ "bench", "--pattern", "zigzag", NULL },
-		{ "bench", "--backends", "nosuch", NULL },
-		{ "bench", "--fraction", "2", NULL },
-		{ "bench", "--reps", NULL },
-		{ "bench", "--pages", "10", "--fraction", "1%", NULL },
-		{ "demo", "--threads", "0", NULL },
-		{ "demo", "--backends", "raw", NULL },
-		{ "demo", "--heap", "-5", NULL },
-		/* Numbers are plain decimals: no nan, inf, exponent or hex. */
-		{ "bench", "--size", "nan", NULL },
-		{ "bench", "--size", "inf", NULL },
-		{ "bench", "--size", "1e3", NULL },
-		{ "bench", "--size", "0x1000", NULL },
-		{ "bench", "--fraction", "nan", NULL },
-		{ "bench", "--fraction", "inf%", NULL },
-		{ "bench", "--fraction", "1/nan", NULL },
-		{ "demo", "--seconds", "inf", NULL },
-		{ "demo", "--seconds", "nan", NULL },
-		{ "demo", "--interval", "inf", NULL },
-		{ "demo", "--interval", "nan", NULL },
-		{ "demo", "--hot", "nan", NULL },
-		{ "demo", "--heap", "inf", NULL },
-		{ "demo", "--rounds", "1", NULL },
-	};
-	const char *version[] = { "--version", NULL };
-	const char *help[] = { "--help", NULL };
 	struct cli_out r;
 	size_t i;
 
@@ -71,16 +88,6 @@ int main(int argc, char **argv)
 			 cases[i][1] ? cases[i][1] : "", cases[i][1] && cases[i][2] ? cases[i][2] : "");
 		usage_error(cases[i], what);
 	}
-
-	r = cli_run(30, version);
-	tt_check(r.status == 0 && !strncmp(r.out, "writewatch ", 11),
-		 "--version: exit %d, output '%s'", r.status, r.out);
-	tt_check(strstr(r.out, ww_version()), "--version does not say %s: %s", ww_version(), r.out);
-	cli_free(&r);
-
-	r = cli_run(30, help);
-	tt_check(r.status == 0 && strstr(r.out, "probe") && strstr(r.out, "demo") &&
-		 strstr(r.out, "bench"), "--help: exit %d, output:\n%s", r.status, r.out);
-	cli_free(&r);
+	check_version_help();
 	return 0;
 }

@@ -206,8 +206,10 @@ static int opt_value(struct bench_opts *o, int c, const char *a)
 }
 
 /* One option from getopt: -1 to go on, else an exit code. */
-static int opt_one(struct bench_opts *o, int c, const char *a, char **argv)
+static int opt_one(void *ctx, int c, const char *a)
 {
+	struct bench_opts *o = ctx;
+
 	switch (c) {
 	case O_MEASURE:
 		return opt_measure(o, a);
@@ -231,13 +233,6 @@ static int opt_one(struct bench_opts *o, int c, const char *a, char **argv)
 	case 'q':
 		o->quiet = true;
 		return -1;
-	case 'h':
-		usage(stdout);
-		return cli_finish_output("bench", CLI_OK);
-	case ':':
-		return cli_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
-	case '?':
-		return cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
 	default:
 		return opt_value(o, c, a);
 	}
@@ -268,23 +263,15 @@ static int finish(struct bench_opts *o)
 
 int bench_parse(int argc, char **argv, struct bench_opts *o)
 {
-	int c, ret;
+	int ret;
 
 	memset(o, 0, sizeof(*o));
 	o->threads = 1;
 	o->rounds = 1;
 	o->timeout = 600;
 	o->measure[WB_FIRST_WRITE] = o->measure[WB_GET_RESET] = true;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {
-		ret = opt_one(o, c, optarg, argv);
-		if (ret >= 0)
-			return ret;
-	}
-	if (optind < argc)
-		return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
-	return finish(o);
+	ret = cli_parse("bench", argc, argv, ":qh", long_opts, usage, opt_one, o);
+	return ret >= 0 ? ret : finish(o);
 }
 
 static struct wb_case mk(const struct bench_opts *o, enum wb_measure m, enum wb_pattern p,

@@ -25,6 +25,18 @@ int cli_report(int code, const char *cmd, const char *fmt, ...)
 #define cli_usage_error(cmd, ...) cli_report(CLI_USAGE, cmd, __VA_ARGS__)
 #define cli_error(cmd, ...) cli_report(CLI_FAILURE, cmd, __VA_ARGS__)
 
+struct option;
+/*
+ * A subcommand's command line: getopt_long over argv with -h/--help (usage
+ * to stdout), a missing value, an unknown option and a stray argument
+ * handled the same way everywhere (usage_fn prints --help); every other option goes to
+ * handle(ctx, c, optarg), which returns -1 to go on or an exit code.
+ * Returns -1 when all parsed, else the exit code.
+ */
+int cli_parse(const char *cmd, int argc, char **argv, const char *shortopts,
+	      const struct option *longopts, void (*usage_fn)(FILE *f),
+	      int (*handle)(void *ctx, int c, const char *arg), void *ctx);
+
 /* A decimal integer in [lo, hi]; -EINVAL otherwise. */
 int cli_parse_int(const char *s, int lo, int hi, int *out);
 /*

@@ -71,10 +71,21 @@ static int parse_backends(const char *s, bool *use)
 	return n ? 0 : -EINVAL;
 }
 
-/* An option with a value: -1 when it parses, else the usage error's code. */
-static int opt_value(struct demo_opts *o, int c, const char *a)
+/* One option: -1 when it parses, else the usage error's code. */
+static int opt_one(void *ctx, int c, const char *a)
 {
+	struct demo_opts *o = ctx;
+
 	switch (c) {
+	case 'Q':
+		o->quick = true;
+		return -1;
+	case 'v':
+		o->verbose = true;
+		return -1;
+	case 'q':
+		o->quiet = true;
+		return -1;
 	case 'b':
 		if (parse_backends(a, o->use))
 			return cli_usage_error("demo", "bad --backends '%s' (uffd-async, uffd-sync, mprotect)", a);
@@ -139,33 +150,15 @@ static int parse_opts(int argc, char **argv, struct demo_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, i, ret;
+	int i, ret;
 
 	*o = (struct demo_opts){ .threads = 2, .hot = 0.04 };
 	for (i = 0; i < DEMO_NBACK; i++)
 		o->use[i] = true;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":vqh", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return cli_finish_output("demo", CLI_OK);
-		}
-		if (c == ':')
-			return cli_usage_error("demo", "option '%s' needs a value", argv[optind - 1]);
-		if (c == '?')
-			return cli_usage_error("demo", "unknown option '%s'", argv[optind - 1]);
-		o->quick |= c == 'Q';
-		o->verbose |= c == 'v';
-		o->quiet |= c == 'q';
-		ret = opt_value(o, c, optarg);
-		if (ret >= 0)
-			return ret;
-	}
-	if (optind < argc)
-		return cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
-	defaults(o);
-	return -1;
+	ret = cli_parse("demo", argc, argv, ":vqh", opts, usage, opt_one, o);
+	if (ret < 0)
+		defaults(o);
+	return ret;
 }
 
 /* Printed in the measuring child, as each interval ends (--verbose). */

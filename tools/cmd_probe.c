@@ -327,6 +327,12 @@ static void print_json(const struct facts *x)
 	       p->base_page_size);
 }
 
+static int opt_json(void *ctx, int c, const char *arg)
+{
+	*(bool *)ctx = true;    /* --json, the only option */
+	return -1;
+}
+
 int cmd_probe(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -336,21 +342,10 @@ int cmd_probe(int argc, char **argv)
 	};
 	struct facts x;
 	bool json = false;
-	int c, ret;
+	int ret = cli_parse("probe", argc, argv, ":h", opts, usage, opt_json, &json);
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return cli_finish_output("probe", CLI_OK);
-		}
-		if (c != 'j')
-			return cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
-		json = true;
-	}
-	if (optind < argc)
-		return cli_usage_error("probe", "unexpected argument '%s'", argv[optind]);
+	if (ret >= 0)
+		return ret;
 	ret = gather(&x);
 	if (ret)
 		return cli_error("probe", "ww_probe: %s", wb_errname(ret));

@@ -9,6 +9,7 @@
  * is available here.  Errors are one line on stderr.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,32 @@ int cli_report(int code, const char *cmd, const char *fmt, ...)
 		fprintf(stderr, " (see 'writewatch%s%s --help')", sep, cmd ? cmd : "");
 	fputc('\n', stderr);
 	return code;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const char *shortopts,
+	      const struct option *longopts, void (*usage_fn)(FILE *f),
+	      int (*handle)(void *ctx, int c, const char *arg), void *ctx)
+{
+	int c, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage_fn(stdout);
+			return cli_finish_output(cmd, CLI_OK);
+		}
+		if (c == ':')
+			return cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		if (c == '?')
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		ret = handle(ctx, c, optarg);
+		if (ret >= 0)
+			return ret;
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
 }
 
 int cli_parse_int(const char *s, int lo, int hi, int *out)

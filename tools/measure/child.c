@@ -12,12 +12,14 @@
 
 #include "target.h"
 
-static ssize_t read_full(int fd, void *buf, size_t len)
+/* Read (out false) or write all len bytes, retrying on EINTR; the bytes moved. */
+static size_t move_full(int fd, void *buf, size_t len, bool out)
 {
 	size_t at = 0;
 
 	while (at < len) {
-		ssize_t n = read(fd, (char *)buf + at, len - at);
+		ssize_t n = out ? write(fd, (char *)buf + at, len - at) :
+			    read(fd, (char *)buf + at, len - at);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -25,23 +27,7 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 			break;
 		at += (size_t)n;
 	}
-	return (ssize_t)at;
-}
-
-static ssize_t write_full(int fd, const void *buf, size_t len)
-{
-	size_t at = 0;
-
-	while (at < len) {
-		ssize_t n = write(fd, (const char *)buf + at, len - at);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		at += (size_t)n;
-	}
-	return (ssize_t)at;
+	return at;
 }
 
 /*
@@ -71,7 +57,7 @@ int wb_child_run(wb_child_fn fn, void *arg, void *out, size_t len, int timeout_s
 		 char *why, size_t whylen)
 {
 	int fds[2], status;
-	ssize_t got;
+	size_t got;
 	pid_t pid;
 
 	if (getenv("WB_NOFORK")) {
@@ -100,14 +86,14 @@ int wb_child_run(wb_child_fn fn, void *arg, void *out, size_t len, int timeout_s
 			alarm((unsigned)timeout_s);
 		fn(arg, out);
 		fflush(NULL);
-		_exit(write_full(fds[1], out, len) == (ssize_t)len ? 0 : 1);
+		_exit(move_full(fds[1], out, len, true) == len ? 0 : 1);
 	}
 	close(fds[1]);
-	got = read_full(fds[0], out, len);
+	got = move_full(fds[0], out, len, false);
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (got == (ssize_t)len)
+	if (got == len)
 		return 0;
 	return child_reason(status, timeout_s, why, whylen);
 }

@@ -33,15 +33,12 @@ const char *wb_pattern_name(enum wb_pattern p)
 
 int wb_pattern_parse(const char *s, enum wb_pattern *out)
 {
-	int i;
+	int i = wb_name_index(pattern_names, WB_NPATTERNS, s);
 
-	for (i = 0; i < WB_NPATTERNS; i++) {
-		if (!strcmp(s, pattern_names[i])) {
-			*out = (enum wb_pattern)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*out = (enum wb_pattern)i;
+	return 0;
 }
 
 const char *wb_measure_name(enum wb_measure m)

@@ -86,6 +86,9 @@ int wb_writers_start(struct wb_writers *w);
 double wb_writers_run(struct wb_writers *w);
 void wb_writers_stop(struct wb_writers *w);
 
+/* Index of name in names[0..n), or -EINVAL. */
+int wb_name_index(const char *const *names, int n, const char *name);
+
 /* Page-table memory of this process, KiB (VmPTE in /proc/self/status); -1 if unknown. */
 long wb_vmpte_kib(void);
 

@@ -50,15 +50,12 @@ const char *wb_method_desc(enum wb_method m)
 
 int wb_method_parse(const char *name, enum wb_method *out)
 {
-	int i;
+	int i = wb_name_index(method_names, WB_NMETHODS, name);
 
-	for (i = 0; i < WB_NMETHODS; i++) {
-		if (!strcmp(name, method_names[i])) {
-			*out = (enum wb_method)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*out = (enum wb_method)i;
+	return 0;
 }
 
 bool wb_method_measures_first_write(enum wb_method m)

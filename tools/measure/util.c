@@ -192,6 +192,16 @@ void wb_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+int wb_name_index(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -EINVAL;
+}
+
 long wb_vmpte_kib(void)
 {
 	FILE *f = fopen("/proc/self/status", "re");
