@@ -30,6 +30,21 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+static int threads(void);
+
+/*
+ * pthread_join() returns once the thread has released its stack, a moment
+ * before the kernel removes its task: wait for that, under a generous bound.
+ */
+static int threads_settled(int want)
+{
+	int n, tries;
+
+	for (tries = 0; (n = threads()) != want && tries < 5000; tries++)
+		usleep(1000);
+	return n;
+}
+
 static int threads(void)
 {
 	DIR *d = opendir("/proc/self/task");
@@ -65,7 +80,7 @@ int main(void)
 			tt_check(ww_get(t, mem, NPAGES * TT_PAGE, pages, NPAGES, WW_GET_RESET) >= 0,
 				 "get+reset");
 		ww_close(t);
-		tt_check(threads() == base, "cycle %d: fault thread not joined", c);
+		tt_check(threads_settled(base) == base, "cycle %d: fault thread not joined", c);
 		tt_check(sync_wp_pages(mem, NPAGES) == 0, "cycle %d: protection left", c);
 		/* The writers still make progress: nobody is left blocked in a fault. */
 		for (i = 0; i < WRITERS; i++) {
