@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Regenerate the scaling study of BENCHMARKS.md with `writewatch bench`:
 # every study runs once, writing its CSV and its Markdown table into $OUT
-# (and `writewatch demo --quiet` its table);
-# gnuplot (Debian/Ubuntu package: gnuplot-nox) then draws docs/bench-*.svg,
-# and with --update the tables between the BEGIN/END markers of
-# BENCHMARKS.md are replaced by the new ones.
+# (and `writewatch demo -q` its report); the sentences that sum a table up
+# are computed from its CSV here, never written by hand; gnuplot
+# (Debian/Ubuntu package: gnuplot-nox) then draws docs/bench-*.svg, and
+# with --update every block between the BEGIN/END markers of BENCHMARKS.md
+# (machine, tables, their summaries, the demo) is replaced by the new one.
 #
 #   scripts/bench-plots.sh [--quick] [--plots-only] [--update]
 #     --quick       small sizes and few repetitions (a smoke test, not a study)
 #     --plots-only  redraw the plots from the CSVs already in $OUT
 #     --update      rewrite the tables in BENCHMARKS.md
 # Environment: BUILD (build dir, default build), OUT (default $BUILD/bench-results),
-# DOCS (default docs).  Needs root for the uffd methods (vm.unprivileged_userfaultfd=0)
-# and takes about 10 minutes on a 2-core machine.
+# DOCS (default docs).  Runs as any user: every method works unprivileged
+# (with vm.unprivileged_userfaultfd=0 through user-mode-only userfaultfds);
+# as root the runs get nice -20, so other work disturbs them less.  Takes
+# about 10 minutes on a quiet 2-core machine.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +37,7 @@ done
 command -v gnuplot >/dev/null || { echo "bench-plots.sh: gnuplot not found (apt-get install gnuplot-nox)" >&2; exit 1; }
 [ -x "$tool" ] || { echo "bench-plots.sh: $tool not built (make)" >&2; exit 1; }
 mkdir -p "$out" "$docs"
+load0=$(cut -d' ' -f1 /proc/loadavg)
 
 # The studies: name, then the exact `writewatch bench` arguments (BENCHMARKS.md shows them).
 if [ $quick = 1 ]; then
@@ -70,7 +74,7 @@ fi
 
 # The demo's table (BENCHMARKS.md shows one run of it).
 if [ $plots_only = 0 ]; then
-	demo_args=$([ $quick = 1 ] && echo "--quick --quiet" || echo "--quiet")
+	demo_args=$([ $quick = 1 ] && echo "--quick -q" || echo "-q")
 	echo "== demo: writewatch demo $demo_args" >&2
 	# shellcheck disable=SC2086
 	"$tool" demo $demo_args >"$out/demo.txt" || { echo "bench-plots.sh: writewatch demo failed" >&2; exit 1; }
@@ -232,8 +236,136 @@ if [ $plots_only = 0 ] || [ -s "$out/size.csv" ]; then
 	target_summary "$out/target.block.md" >>"$out/target.block.md"
 fi
 
+# ---- the sentences under each table, computed from its CSV ----
+
+# Range of column col (14: vs_raw, 10: median) of method m's ok rows: "1.00-1.01", "n/a".
+col_range() {      # col_range study method col [fmt]
+	awk -F, -v m="$2" -v c="$3" -v f="${4:-%.2f}" '
+		NR > 1 && $2 == m && $19 == "ok" && $c != "" {
+			if (!n++ || $c + 0 < lo) lo = $c + 0
+			if (n == 1 || $c + 0 > hi) hi = $c + 0
+		}
+		END {
+			if (!n) { printf "n/a"; exit }
+			a = sprintf(f, lo); b = sprintf(f, hi)
+			printf "%s", a == b ? a : a "-" b
+		}' "$out/$1.csv"
+}
+
+# Column col of method m's ok row where column xcol (4 size, 5 fraction) is smallest
+# (first) or largest (last), to three significant digits.
+col_at() {         # col_at study method col xcol first|last
+	awk -F, -v m="$2" -v c="$3" -v x="$4" -v w="$5" '
+		NR > 1 && $2 == m && $19 == "ok" {
+			if (!n++ || $x + 0 < smin) { smin = $x + 0; vmin = $c }
+			if (n == 1 || $x + 0 > smax) { smax = $x + 0; vmax = $c }
+		}
+		END { if (n) printf "%.3g", (w == "first" ? vmin : vmax) }' "$out/$1.csv"
+}
+
+# Where method m's median is below raw's, over column xcol ascending:
+# below: "from 4 GiB on" (the first x where it is); above: "up to 0.1%" (the last x of
+# the leading run where it is).
+crossover() {      # crossover study method xcol below|above
+	awk -F, -v m="$2" -v x="$3" 'NR > 1 && $19 == "ok" && ($2 == m || $2 == "raw") {
+			print $x, ($2 == "raw" ? "raw" : "m"), $10 }' "$out/$1.csv" | sort -g -k1,1 |
+	awk -v x="$3" -v dir="$4" '
+		function lab(v) {
+			if (x == 4) return v >= 1073741824 ? sprintf("%g GiB", v / 1073741824) : sprintf("%g MiB", v / 1048576)
+			return sprintf("%.2g%%", v * 100)
+		}
+		{ if (!($1 in seen)) { seen[$1] = 1; xs[++n] = $1 } v[$1, $2] = $3 + 0 }
+		END {
+			for (i = 1; i <= n; i++) {
+				k = xs[i]
+				if (!((k, "m") in v) || !((k, "raw") in v)) continue
+				cheaper = v[k, "m"] < v[k, "raw"]
+				if (dir == "below" && cheaper) { found = "from " lab(k) " on"; break }
+				if (dir == "above" && !cheaper) break
+				if (dir == "above") found = "up to " lab(k)
+			}
+			print found ? found : "nowhere in this range"
+		}'
+}
+
+notes_first_write() {      # notes_first_write study
+	local m
+	echo "Per page, the range over the cases above, as a multiple of \`raw\`:"
+	echo
+	for m in uffd-async uffd-sync mprotect plain-mprotect; do
+		echo "- \`$m\`: $(col_range "$1" $m 14)x"
+	done
+	echo "- \`untracked\` (nothing tracks the page): $(col_range "$1" untracked 10 %.1f) ns per page"
+}
+
+# Per-thread cost with two writers against one, per method: "1.00-1.03x".
+notes_threads() {
+	[ -s "$out/first-write.csv" ] || return 0
+	echo "Each thread's cost per page with two writers, as a multiple of the single-writer"
+	echo "cost of the same case:"
+	echo
+	awk -F, 'FNR == 1 { f++; next }
+		$19 == "ok" { k = $2 "," $3 "," $4 "," $6; if (f == 1) one[k] = $10; else two[k] = $10; m[$2] = 1 }
+		END {
+			split("raw uffd-async uffd-sync mprotect plain-mprotect", order, " ")
+			for (i = 1; i <= 5; i++) {
+				n = 0
+				for (k in two) {
+					split(k, p, ",")
+					if (p[1] != order[i] || !(k in one)) continue
+					r = two[k] / one[k]
+					if (!n++ || r < lo) lo = r
+					if (n == 1 || r > hi) hi = r
+				}
+				if (n) printf "- `%s`: %.2f-%.2fx\n", order[i], lo, hi
+			}
+		}' "$out/first-write.csv" "$out/first-write-2threads.csv"
+}
+
+notes_size() {
+	local pt arm
+	pt=$(col_at size raw 18 4 last) arm=$(col_at size raw 17 4 last)
+	echo "- \`raw\`: get+reset $(col_at size raw 10 4 first) ms at the smallest size and"
+	echo "  $(col_at size raw 10 4 last) ms at the largest; arming the largest took ${arm:-?} ms and added"
+	echo "  $(awk -v k="${pt:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB of page tables (VmPTE)."
+	echo "- \`uffd-async\`: $(col_range size uffd-async 14)x \`raw\` at every size."
+	echo "- \`uffd-sync\`: $(col_range size uffd-sync 10 %.2f) ms over the whole range; cheaper than"
+	echo "  \`raw\` $(crossover size uffd-sync 4 below)."
+	echo "- \`mprotect\`: $(col_range size mprotect 10 %.2f) ms; cheaper than \`raw\` $(crossover size mprotect 4 below)."
+	echo "- \`old-pagemap\`: $(col_range size old-pagemap 14)x \`raw\`."
+}
+
+notes_fraction() {
+	echo "- \`raw\`: get+reset $(col_at fraction raw 10 5 first) ms over the least-written case and"
+	echo "  $(col_at fraction raw 10 5 last) ms over the most-written one."
+	echo "- \`uffd-async\`: $(col_range fraction uffd-async 14)x \`raw\` throughout."
+	echo "- Cheaper than \`raw\`, by the share of pages written: \`uffd-sync\`"
+	echo "  $(crossover fraction uffd-sync 5 above), \`mprotect\` $(crossover fraction mprotect 5 above)."
+	echo "- \`old-pagemap\`: $(col_range fraction old-pagemap 14)x \`raw\`."
+}
+
+notes_machine() {
+	local thp
+	thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+	printf 'Machine: %s CPUs, Linux %s, %s GiB RAM, THP `%s`, `vm.max_map_count` %s,\n' \
+		"$(nproc)" "$(uname -r)" "$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" \
+		"${thp:-unknown}" "$(cat /proc/sys/vm/max_map_count)"
+	printf 'load average %s when the studies started; run as %s (%s).\n' "$load0" \
+		"$([ "$(id -u)" = 0 ] && echo root || echo "uid $(id -u)")" \
+		"$([ "$(id -u)" = 0 ] && echo "nice -20" || echo "no nice -20")"
+}
+
+if [ $plots_only = 0 ]; then
+	notes_machine >"$out/machine.block.md"
+	[ -s "$out/first-write.csv" ] && notes_first_write first-write >"$out/first-write-notes.block.md"
+	[ -s "$out/first-write-2threads.csv" ] && notes_threads >"$out/threads-notes.block.md"
+	[ -s "$out/size.csv" ] && notes_size >"$out/size-notes.block.md"
+	[ -s "$out/fraction.csv" ] && notes_fraction >"$out/fraction-notes.block.md"
+fi
+
 if [ $update = 1 ]; then
-	for name in target demo $(for s in "${studies[@]}"; do echo "${s%%|*}"; done); do
+	for name in machine target demo first-write-notes threads-notes size-notes fraction-notes \
+		$(for s in "${studies[@]}"; do echo "${s%%|*}"; done); do
 		[ -s "$out/$name.block.md" ] || continue
 		# Replace what lies between <!-- BEGIN name --> and <!-- END name -->.
 		awk -v name="$name" -v file="$out/$name.block.md" '
