@@ -22,7 +22,6 @@
  *   uffd-wp bits behind before 6.8.10).
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -65,8 +64,13 @@ static int async_open(struct ww_tracker *t)
 	ww_k_uffd_features(&have, NULL);
 	/* Needed for shmem and hugetlb on kernels that still check it. */
 	want |= have & UFFD_FEATURE_WP_HUGETLBFS_SHMEM;
-	st = calloc(1, sizeof(*st));
-	if (!st)
+	/*
+	 * The kernel writes the scan results into st->vec: on the heap, and the
+	 * heap watched, those writes would read as the application's.  A private
+	 * mapping of our own is never watched.
+	 */
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (st == MAP_FAILED)
 		return -ENOMEM;
 	/* Async faults produce no messages: the fd is never read. */
 	ret = ww_k_uffd_open(true, &how);
@@ -87,7 +91,7 @@ fail:
 	if (t->uffd >= 0)
 		close(t->uffd);
 	t->uffd = -1;
-	free(st);
+	munmap(st, sizeof(*st));
 	return ret;
 }
 
@@ -96,7 +100,7 @@ static void async_close(struct ww_tracker *t)
 	close(t->pagemap_fd);
 	close(t->uffd);
 	t->pagemap_fd = t->uffd = -1;
-	free(t->priv);
+	munmap(t->priv, sizeof(struct async_state));
 	t->priv = NULL;
 }
 
