@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A seeded, model-based fuzzer of the public contract (README.md, the man pages):
+ * random sequences of every public operation, stores by this thread and by
+ * writer threads, kernel writes, and the application's own mprotect,
+ * MADV_DONTNEED, munmap, mmap, mremap and fork, each checked against a model
+ * of what the contract allows (tests/fuzz_model.h).
+ *
+ * Environment:
+ *   FUZZ_SEED=N        replay a run (the seed is printed first: "seed=N")
+ *   FUZZ_SECONDS=S     stop after S seconds (default 3)
+ *   FUZZ_OPS=N         stop after N operations (default: no limit)
+ *   FUZZ_SKIP_OPS=a,b  leave out operations by name (see fz_ops below)
+ *   FUZZ_VERBOSE=1     print every operation as it runs
+ * WRITEWATCH_BACKEND picks the backend, as for every test.
+ * On a violation: the last operations, the violation, the seed and the
+ * operation index, and the line that replays it; exit 1.
+ */
+#include <fcntl.h>
+#include <limits.h>
+
+#include "fuzz_model.h"
+#include "fuzz_ops_api.h"
+#include "fuzz_ops_mem.h"
+
+#define FZ_OP_TIMEOUT 60        /* seconds one operation may take before it is a hang */
+
+static struct fz_op {
+	const char *name;
+	void (*fn)(void);
+	unsigned weight;
+	bool skip;
+} fz_ops[] = {
+	{ "watch", fz_op_watch, 8, false },
+	{ "unwatch", fz_op_unwatch, 3, false },
+	{ "get", fz_op_get, 16, false },
+	{ "reset", fz_op_reset, 4, false },
+	{ "prepare", fz_op_prepare, 2, false },
+	{ "granularity", fz_op_granularity, 1, false },
+	{ "badargs", fz_op_badargs, 1, false },
+	{ "write", fz_op_write, 12, false },
+	{ "kwrite", fz_op_kwrite, 4, false },
+	{ "dontneed", fz_op_dontneed, 3, false },
+	{ "protect", fz_op_protect, 3, false },
+	{ "munmap", fz_op_munmap, 2, false },
+	{ "map", fz_op_map, 3, false },
+	{ "replace", fz_op_replace, 2, false },
+	{ "mremap", fz_op_mremap, 2, false },
+	{ "fork", fz_op_fork, 1, false },
+	{ "reopen", fz_op_reopen, 1, false },
+	{ "writers", fz_op_writers, 3, false },
+};
+#define FZ_NOPS (sizeof(fz_ops) / sizeof(fz_ops[0]))
+
+static void fz_on_signal(int sig, siginfo_t *si, void *uc)
+{
+	char why[128];
+
+	(void)uc;
+	if (sig == SIGALRM)
+		snprintf(why, sizeof(why), "hang: one operation took over %d s", FZ_OP_TIMEOUT);
+	else
+		snprintf(why, sizeof(why), "SIGSEGV at %p (window page %ld): memory the contract "
+			 "leaves usable is not", si->si_addr,
+			 (long)(((char *)si->si_addr - g.base) / (long)g.page));
+	fz_dump(why);
+	_exit(1);
+}
+
+static void fz_signals(void)
+{
+	struct sigaction sa = { .sa_sigaction = fz_on_signal, .sa_flags = SA_SIGINFO };
+
+	/* Before ww_open: the mprotect backend passes the faults that are not its own to us. */
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+static void fz_skip_ops(void)
+{
+	const char *s = getenv("FUZZ_SKIP_OPS");
+	bool any = false;
+
+	for (size_t j = 0; s && j < FZ_NOPS; j++) {
+		size_t n = strlen(fz_ops[j].name);
+
+		for (const char *p = s; (p = strstr(p, fz_ops[j].name)); p += n) {
+			if ((p == s || p[-1] == ',') && (p[n] == ',' || !p[n])) {
+				fz_ops[j].skip = true;
+				printf("skipping op %s\n", fz_ops[j].name);
+			}
+		}
+	}
+	for (size_t j = 0; j < FZ_NOPS; j++)
+		any |= !fz_ops[j].skip;
+	if (!any)
+		tt_fail("FUZZ_SKIP_OPS leaves no operation");
+}
+
+/* The THP size, when the kernel offers THP (madvise or always) with a sane size. */
+static size_t fz_thp_size(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re");
+	unsigned long sz = 0;
+	char mode[128] = "";
+
+	if (f) {
+		if (fscanf(f, "%lu", &sz) != 1)
+			sz = 0;
+		fclose(f);
+	}
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	if (strstr(mode, "[never]") || !mode[0] || sz > (32u << 20) || sz < 64 * g.page)
+		return 0;
+	return sz;
+}
+
+/* A window far below the mmap base, so nothing else lands in its holes. */
+static char *fz_window(size_t len, size_t align)
+{
+	uintptr_t hint = (uintptr_t)1 << 44;
+	void *p = mmap((void *)hint, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	uintptr_t at;
+
+	if (p == MAP_FAILED) {  /* a smaller address space: take what the kernel gives */
+		p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+		if (p == MAP_FAILED)
+			tt_fail("mmap(window): %s", strerror(errno));
+		at = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+		munmap(p, len + align);
+		return (char *)at;
+	}
+	munmap(p, len);
+	return p;
+}
+
+static void *fz_zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		tt_fail("out of memory");
+	return p;
+}
+
+static void fz_setup(void)
+{
+	struct ww_probe pr = { .size = sizeof(pr) };
+	size_t thp;
+
+	g.page = TT_PAGE;
+	thp = fz_thp_size();
+	g.thp = thp != 0;
+	g.zone_pages = (thp ? thp : 2u << 20) / g.page;
+	if (g.zone_pages < 64)
+		g.zone_pages = 64;
+	g.npages = FZ_ZONES * g.zone_pages;
+	g.base = fz_window(g.npages * g.page, g.zone_pages * g.page);
+	g.pg = fz_zalloc(g.npages, sizeof(*g.pg));
+	g.started = fz_zalloc(g.npages, sizeof(*g.started));
+	g.finished = fz_zalloc(g.npages, sizeof(*g.finished));
+	g.fin0 = fz_zalloc(g.npages, sizeof(*g.fin0));
+	g.sta1 = fz_zalloc(g.npages, sizeof(*g.sta1));
+	if (pipe2(g.pipefd, O_CLOEXEC))
+		tt_fail("pipe: %s", strerror(errno));
+	fcntl(g.pipefd[1], F_SETPIPE_SZ, 1 << 20);
+	fz_signals();
+	fz_writers_init();      /* thread stacks exist before any hole does */
+	g.t = tt_open();
+	g.backend = ww_backend_name(g.t);
+	ww_probe(&pr);
+	g.sees_kernel = fz_is_async() || (fz_is_sync() && !pr.uffd_user_mode_only);
+}
+
+static struct fz_op *fz_pick_op(void)
+{
+	unsigned total = 0, x;
+
+	for (size_t j = 0; j < FZ_NOPS; j++)
+		total += fz_ops[j].skip ? 0 : fz_ops[j].weight;
+	x = (unsigned)fz_rand(total);
+	for (size_t j = 0; j < FZ_NOPS; j++) {
+		if (fz_ops[j].skip)
+			continue;
+		if (x < fz_ops[j].weight)
+			return &fz_ops[j];
+		x -= fz_ops[j].weight;
+	}
+	return &fz_ops[0];
+}
+
+/* The end: every range read in full, then closed, and all memory used once more. */
+static void fz_finish(void)
+{
+	fz_writers_stop();
+	for (size_t k = 0; k < g.nr; k++) {
+		size_t n = g.r[k].b - g.r[k].a;
+		struct fz_get q = { .c = { g.r[k].a, g.r[k].b, fz_addr(g.r[k].a), n * g.page },
+				    .max = n + 1, .esize = sizeof(void *) };
+		ssize_t got;
+
+		if (fz_status(k) != FZ_LIVE || g.deferred)
+			continue;
+		q.out = fz_zalloc(q.max, q.esize);
+		q.rep = fz_zalloc(g.npages, 1);
+		fz_log(false, "final get [%zu,%zu)", q.c.pa, q.c.pb);
+		fz_snap_before(0, g.npages);
+		got = ww_get(g.t, q.c.lo, q.c.len, q.out, q.max, 0);
+		fz_snap_after(0, g.npages);
+		if (got < 0)
+			fz_fail("final ww_get: %s", strerror((int)-got));
+		fz_get_result(&q, got);
+		free(q.out);
+		free(q.rep);
+	}
+	fz_op_reopen();
+	ww_close(g.t);
+	fz_log(false, "closed: every mapped page written, a kernel write into each");
+	for (size_t i = 0; i < g.npages; i++) {
+		if (!fz_writable(i))
+			continue;
+		*(volatile char *)fz_addr(i) = 3;
+		fz_kernel_write(i, i + 1, 0, g.page);
+	}
+	munmap(g.base, g.npages * g.page);
+}
+
+int main(void)
+{
+	const char *s = getenv("FUZZ_SEED");
+	const char *ss = getenv("FUZZ_SECONDS");
+	double secs = ss && *ss ? atof(ss) : 3;
+	unsigned long max_ops = getenv("FUZZ_OPS") ? strtoul(getenv("FUZZ_OPS"), NULL, 0) : 0;
+	bool verbose = getenv("FUZZ_VERBOSE") && *getenv("FUZZ_VERBOSE") != '0';
+	double t0;
+
+	g.seed = s && *s ? strtoull(s, NULL, 0) : (unsigned long long)time(NULL) * 2654435761u ^
+		 (unsigned long long)getpid() << 32;
+	printf("seed=%llu\n", g.seed);
+	fflush(stdout);
+	g.rng = g.seed ? g.seed : 1;
+	fz_skip_ops();
+	fz_setup();
+	printf("backend %s, window %zu pages at %p, THP %s, kernel writes %s\n", g.backend,
+	       g.npages, (void *)g.base, g.thp ? "yes" : "no", g.sees_kernel ? "seen" : "refused");
+	for (int j = 0; j < 6; j++)
+		fz_op_map();
+	t0 = tt_now();
+	/* FUZZ_OPS alone replays exactly that many operations, however long they take. */
+	if (max_ops && !(ss && *ss))
+		secs = 1e9;
+	for (g.op = 0; (!max_ops || g.op < max_ops) && tt_now() - t0 < secs; g.op++) {
+		struct fz_op *op = fz_pick_op();
+
+		alarm(FZ_OP_TIMEOUT);
+		op->fn();
+		fz_check_registry(g.op % 64 == 0);
+		alarm(0);
+		g.count[op - fz_ops]++;
+		if (verbose && g.ntrace)
+			printf("%s\n", g.trace[(g.ntrace - 1) % FZ_TRACE]);
+	}
+	alarm(FZ_OP_TIMEOUT);
+	fz_finish();
+	printf("fuzz_model: %s, seed=%llu: %lu operations in %.1f s, no violation\n ", g.backend,
+	       g.seed, g.op, tt_now() - t0);
+	for (size_t j = 0; j < FZ_NOPS; j++)
+		printf(" %s %lu", fz_ops[j].name, g.count[j]);
+	printf("\n");
+	return 0;
+}
