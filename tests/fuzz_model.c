@@ -45,6 +45,7 @@ static struct fz_op {
 	{ "munmap", fz_op_munmap, 2, false },
 	{ "map", fz_op_map, 3, false },
 	{ "replace", fz_op_replace, 2, false },
+	{ "remap", fz_op_remap, 1, false },
 	{ "mremap", fz_op_mremap, 2, false },
 	{ "fork", fz_op_fork, 1, false },
 	{ "reopen", fz_op_reopen, 1, false },
@@ -60,8 +61,9 @@ static void fz_on_signal(int sig, siginfo_t *si, void *uc)
 	if (sig == SIGALRM)
 		snprintf(why, sizeof(why), "hang: one operation took over %d s", FZ_OP_TIMEOUT);
 	else
-		snprintf(why, sizeof(why), "SIGSEGV at %p (window page %ld): memory the contract "
-			 "leaves usable is not", si->si_addr,
+		snprintf(why, sizeof(why), "SIGSEGV (%s) at %p (window page %ld): memory the "
+			 "contract leaves usable is not",
+			 si->si_code == SEGV_MAPERR ? "not mapped" : "no access", si->si_addr,
 			 (long)(((char *)si->si_addr - g.base) / (long)g.page));
 	fz_dump(why);
 	_exit(1);

@@ -327,7 +327,7 @@ static void fz_model_unwatch(size_t a, size_t b)
 		if (ca > ra && cb < rb) {
 			/* Split first: [ra, ca) [ca, cb) [cb, rb). */
 			g.r[k].b = ca;
-			memmove(&g.r[k + 2], &g.r[k + 1], (g.nr - k - 1) * sizeof(g.r[0]));
+			memmove(&g.r[k + 3], &g.r[k + 1], (g.nr - k - 1) * sizeof(g.r[0]));
 			g.r[k + 1] = (struct fz_range){ ca, cb };
 			g.r[k + 2] = (struct fz_range){ cb, rb };
 			g.nr += 2;
