@@ -15,11 +15,9 @@ size_t wb_page(void)
 {
 	static size_t page;
 
-	if (!page) {
-		long v = sysconf(_SC_PAGESIZE);
-
-		page = v > 0 ? (size_t)v : 4096;
-	}
+	/* sysconf(_SC_PAGESIZE) cannot fail on Linux: the kernel passes AT_PAGESZ. */
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
 	return page;
 }
 
