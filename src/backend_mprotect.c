@@ -136,31 +136,61 @@ static void mp_mark_writable(struct mp_state *st, uintptr_t a, uintptr_t b)
 }
 
 /*
- * Restore [a, b) to its watch-time protection.  On failure the range stays
- * fully watched: pages still protected are served by the handler, pages
- * already writable are marked written.
+ * Restoring protection (unwatch).  Only memory that is still ours is
+ * touched; /proc/self/maps tells it apart.  A VMA over a segment that was
+ * writable at watch time is ours when it has that segment's backing: the
+ * same file at the same offset with the same sharing, or anonymous memory
+ * with the same sharing.  Such memory gets the watch-time protection back,
+ * even where the application changed it since (documented: the backend
+ * knows the watch-time protection and no other).  With gone (part of the
+ * range was unmapped or replaced) the test is stricter: the VMA must also
+ * carry the protection we set (prot & ~PROT_WRITE) or the watch-time one
+ * the fault path gave back; anything else may be a stranger's.  Holes and
+ * other memory mapped in our place are never touched.  Not told apart:
+ * fresh anonymous memory mapped over anonymous memory of ours with one of
+ * those protections; nothing in /proc distinguishes it.
  */
-static int mp_restore(struct mp_state *st, uintptr_t a, uintptr_t b)
+static bool mp_ours(const struct ww_vma *seg, const struct ww_vma *v, uintptr_t at, bool gone)
 {
-	int ret = ww_mp_protect(st, a, b, true);
+	if (!(seg->prot & PROT_WRITE) || !ww_vma_same_backing(seg, v, at))
+		return false;
+	return !gone || v->prot == seg->prot || v->prot == (seg->prot & ~PROT_WRITE);
+}
 
+/* A pending mprotect() of [s, e): neighbouring pieces are joined into one call. */
+struct mp_run {
+	uintptr_t s, e;
+	int prot;
+};
+
+static int mp_run_flush(struct mp_run *run)
+{
+	int ret = 0;
+
+	if (run->s < run->e)
+		ret = ww_k_mprotect(run->s, run->e - run->s, run->prot);
 	if (ret)
-		mp_mark_writable(st, a, b);
+		ret = mp_err(ret, run->s, run->e);
+	run->s = run->e = 0;
 	return ret;
 }
 
-/*
- * After part of a range was unmapped or replaced ("gone"), restore only
- * what is still ours.  A VMA over a segment that was writable at watch time
- * is the memory we protected when it has that segment's backing (the same
- * file at the same offset, or anonymous memory with the same sharing) and
- * exactly the protection we set, prot & ~PROT_WRITE.  Anything else (a
- * hole, other memory mapped in its place, a protection the application set
- * since) is left alone.  Not told apart: fresh anonymous memory mapped over
- * anonymous memory of ours with that very protection; nothing in /proc
- * distinguishes it, and it is made writable.
- */
-static int mp_restore_vma(struct mp_state *st, const struct ww_vma *v, uintptr_t a, uintptr_t b)
+static int mp_run_add(struct mp_run *run, uintptr_t s, uintptr_t e, int prot)
+{
+	int ret;
+
+	if (run->s < run->e && run->e == s && run->prot == prot) {
+		run->e = e;
+		return 0;
+	}
+	ret = mp_run_flush(run);
+	*run = (struct mp_run){ s, e, prot };
+	return ret;
+}
+
+/* Queue the restores of the parts of [a, b) in VMA v that are still ours. */
+static int mp_restore_vma(struct mp_state *st, const struct ww_vma *v, uintptr_t a, uintptr_t b,
+			  bool gone, struct mp_run *run)
 {
 	uintptr_t va = v->start > a ? v->start : a, vb = v->end < b ? v->end : b;
 	size_t i;
@@ -170,18 +200,23 @@ static int mp_restore_vma(struct mp_state *st, const struct ww_vma *v, uintptr_t
 		uintptr_t s, e;
 		int ret;
 
-		if (!(seg->prot & PROT_WRITE) || v->prot != (seg->prot & ~PROT_WRITE) ||
-		    !mp_clip(seg, va, vb, &s, &e) || !ww_vma_same_backing(seg, v, s))
+		if (!mp_clip(seg, va, vb, &s, &e) || !mp_ours(seg, v, s, gone))
 			continue;
-		ret = ww_k_mprotect(s, e - s, seg->prot);
+		ret = mp_run_add(run, s, e, seg->prot);
 		if (ret)
-			return mp_err(ret, s, e);
+			return ret;
 	}
 	return 0;
 }
 
-static int mp_restore_ours(struct mp_state *st, uintptr_t a, uintptr_t b)
+/*
+ * Give [a, b) its watch-time protection back where it is still ours.  On
+ * failure the range stays fully watched: pages still protected are served
+ * by the handler, pages already writable are marked written.
+ */
+static int mp_restore(struct mp_state *st, uintptr_t a, uintptr_t b, bool gone)
 {
+	struct mp_run run = { 0 };
 	struct ww_vma *v;
 	size_t n, i;
 	int ret = ww_vmas_get(a, b, 0, &v, &n);
@@ -189,7 +224,9 @@ static int mp_restore_ours(struct mp_state *st, uintptr_t a, uintptr_t b)
 	if (ret)
 		return ret;
 	for (i = 0; i < n && !ret; i++)
-		ret = mp_restore_vma(st, &v[i], a, b);
+		ret = mp_restore_vma(st, &v[i], a, b, gone, &run);
+	if (!ret)
+		ret = mp_run_flush(&run);
 	free(v);
 	if (ret)
 		mp_mark_writable(st, a, b);
@@ -348,7 +385,7 @@ static int mp_unwatch(struct ww_tracker *t, struct ww_range *r,
 		return -EINVAL;         /* a hole: the core splits first */
 	if (st->slot >= 0) {
 		/* Writable again before unpublishing, so no fault can miss its owner. */
-		ret = gone ? mp_restore_ours(st, start, end) : mp_restore(st, start, end);
+		ret = mp_restore(st, start, end, gone);
 		if (ret)
 			return ret;
 		ww_mp_note_restored();
