@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +82,8 @@ int wb_child_run(wb_child_fn fn, void *arg, void *out, size_t len, int timeout_s
 		return err;
 	}
 	if (!pid) {
+		/* Named, so that ps shows (and a person can kill) a measurement. */
+		prctl(PR_SET_NAME, "ww-measure");
 		close(fds[0]);
 		if (timeout_s > 0)
 			alarm((unsigned)timeout_s);
