@@ -2,7 +2,8 @@
 /*
  * The writewatch command's contract on bad input: exit status 2, exactly one
  * line on stderr, nothing on stdout; nan, inf and other strtod spellings are
- * bad numbers.  Also --version and --help (exit 0).
+ * bad numbers.  Also --version and --help (exit 0), and output that cannot
+ * be written (exit 1).
  */
 #include "cli_util.h"
 
@@ -67,6 +68,26 @@ static void check_version_help(void)
 	cli_free(&r);
 }
 
+/* Output that cannot be written is a failure (exit 1, said on stderr), never success. */
+static void check_lost_output(void)
+{
+	static const char *const cmds[][3] = {
+		{ "--version", NULL }, { "--help", NULL }, { "probe", NULL },
+		{ "probe", "--json", NULL }, { "bench", "--help", NULL },
+	};
+	struct cli_how full = { .out_path = "/dev/full" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		struct cli_out r = cli_run_how(30, &full, cmds[i]);
+
+		tt_check(r.status == 1 && strstr(r.err, "writing the output failed"),
+			 "%s %s > /dev/full: exit %d, stderr: %s", cmds[i][0],
+			 cmds[i][1] ? cmds[i][1] : "", r.status, r.err);
+		cli_free(&r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const none[] = { NULL };
@@ -89,5 +110,6 @@ int main(int argc, char **argv)
 		usage_error(cases[i], what);
 	}
 	check_version_help();
+	check_lost_output();
 	return 0;
 }
