@@ -89,17 +89,9 @@ static void auto_reason(const struct ww_probe *p, char *buf, size_t len)
 /* Does this process hold CAP_SYS_PTRACE (bit 19 of CapEff)? */
 static bool has_cap_sys_ptrace(void)
 {
-	FILE *f = fopen("/proc/self/status", "re");
-	unsigned long long caps = 0;
-	char line[128];
+	unsigned long long caps;
 
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps >> 19 & 1;
+	return !wb_status_scan("CapEff: %llx", &caps) && (caps >> 19 & 1);
 }
 
 /* "/dev/userfaultfd (crw------- root:root)", or "absent". */

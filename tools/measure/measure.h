@@ -214,6 +214,8 @@ int wb_parse_size(const char *s, size_t *out);
 int wb_parse_fraction(const char *s, double *out);
 void wb_fmt_size(char *buf, size_t len, size_t bytes);  /* "1 GiB", "64 MiB", "12 KiB" */
 void wb_fmt_fraction(char *buf, size_t len, double f);  /* "1%", "0.01%", "1/64" */
+/* Scan the first line of /proc/self/status that fmt matches ("VmPTE: %ld kB"): 0 or -errno. */
+int wb_status_scan(const char *fmt, ...) __attribute__((format(scanf, 1, 2)));
 /* "EACCES" for -EACCES or EACCES (a number when glibc has no name). */
 const char *wb_errname(int err);
 /* JSON string literal of s (quotes included). */

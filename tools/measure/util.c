@@ -200,19 +200,31 @@ int wb_name_index(const char *const *names, int n, const char *name)
 	return -EINVAL;
 }
 
-long wb_vmpte_kib(void)
+int wb_status_scan(const char *fmt, ...)
 {
 	FILE *f = fopen("/proc/self/status", "re");
-	char line[128];
-	long v = -1;
+	char line[256];
+	int ret = -ENOENT;
 
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &v) == 1)
-			break;
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		if (vsscanf(line, fmt, ap) == 1)
+			ret = 0;
+		va_end(ap);
+	}
 	fclose(f);
-	return v;
+	return ret;
+}
+
+long wb_vmpte_kib(void)
+{
+	long v;
+
+	return wb_status_scan("VmPTE: %ld kB", &v) ? -1 : v;
 }
 
 /* ---- progress ---- */
