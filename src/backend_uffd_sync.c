@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -146,6 +147,8 @@ static void sync_free(struct sync_state *st)
 	ww_sync_thread_stop(st);
 	if (st->uffd >= 0)
 		close(st->uffd);
+	if (st->wake_fd >= 0)
+		close(st->wake_fd);
 	ww_sync_tab_free(st);
 	pthread_mutex_destroy(&st->plock);
 	munmap(st, sizeof(*st));
@@ -173,7 +176,9 @@ static int sync_open(struct ww_tracker *t)
 	st->populate = !(ww_uffd_sync_debug & WW_UFFD_SYNC_DEBUG_NO_POPULATE);
 	/* Non-blocking: poll() on a blocking userfaultfd reports an error. */
 	st->uffd = ww_k_uffd_open(true, &how);
-	ret = st->uffd < 0 ? st->uffd : ww_k_uffd_api(st->uffd, want, NULL, NULL);
+	st->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ret = st->uffd < 0 ? st->uffd : st->wake_fd < 0 ? -errno :
+	      ww_k_uffd_api(st->uffd, want, NULL, NULL);
 	if (!ret)
 		ret = ww_sync_thread_start(st);
 	if (ret) {
@@ -181,6 +186,7 @@ static int sync_open(struct ww_tracker *t)
 		return ret;
 	}
 	t->uffd = st->uffd;
+	t->aux_fd = st->wake_fd;
 	t->uffd_user_mode_only = how == WW_UFFD_USER_ONLY;
 	t->priv = st;
 	return 0;
@@ -194,6 +200,7 @@ static void sync_close(struct ww_tracker *t)
 	 */
 	sync_free(t->priv);
 	t->uffd = -1;
+	t->aux_fd = -1;
 	t->priv = NULL;
 }
 

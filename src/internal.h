@@ -50,6 +50,8 @@ struct ww_tracker {
 	size_t scratch_len;             /* in regions */
 	int uffd;                       /* -1 when unused */
 	int pagemap_fd;                 /* -1 when unused */
+	int aux_fd;                     /* another descriptor of the backend's, -1 when
+					 * unused; closed by the core in a forked child */
 	bool uffd_user_mode_only;
 	int deferred_err;               /* error a get met after it had reset pages:
 					 * returned by the next get */

@@ -63,6 +63,7 @@ int ww_tracker_open_backend(struct ww_tracker **out, enum ww_backend b)
 	t->fork_gen = ww_fork_generation();
 	t->uffd = -1;
 	t->pagemap_fd = -1;
+	t->aux_fd = -1;
 	ret = t->ops->open(t);
 	if (ret) {
 		munmap(t->scratch, t->scratch_len * sizeof(*t->scratch));
@@ -98,6 +99,8 @@ WW_API void ww_close(struct ww_tracker *t)
 			close(t->uffd);
 		if (t->pagemap_fd >= 0)
 			close(t->pagemap_fd);
+		if (t->aux_fd >= 0)
+			close(t->aux_fd);
 		for (i = 0; i < t->nr_ranges; i++)
 			free(t->ranges[i]);
 	} else {

@@ -55,6 +55,7 @@ struct sync_state {
 	size_t ntab;
 	size_t captab;
 	int uffd;                       /* == t->uffd: the thread never reads t */
+	int wake_fd;                    /* eventfd: written to stop the thread */
 	pthread_t thread;
 	bool thread_started;
 	bool unpopulated;               /* UFFD_FEATURE_WP_UNPOPULATED in effect */

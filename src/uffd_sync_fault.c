@@ -170,68 +170,74 @@ static int handle_batch(struct sync_state *st)
 	return n > 0 ? 0 : n == 0 ? -EBADF : (int)n;
 }
 
-/* Wait for a message; the only place (with the back-off) where the thread can be cancelled. */
-static int wait_for_faults(struct sync_state *st)
-{
-	struct pollfd pfd = { .fd = st->uffd, .events = POLLIN };
-	int n, err;
+/* Thread stop request seen (ww_sync_thread_stop() wrote the wake-up descriptor). */
+#define THREAD_STOP 1
 
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	n = poll(&pfd, 1, -1);
-	err = errno;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+/*
+ * Wait for a message, or for the stop request, at most timeout_ms (-1: no
+ * limit).  Returns 0 (messages, or the timeout), THREAD_STOP, or -errno.
+ */
+static int wait_for_faults(struct sync_state *st, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = st->uffd, .events = POLLIN },
+		{ .fd = st->wake_fd, .events = POLLIN },
+	};
+	int n = poll(pfd, 2, timeout_ms);
+
 	if (n < 0)
-		return err == EINTR ? -EAGAIN : -err;
-	if (pfd.revents & POLLNVAL)
+		return errno == EINTR ? -EAGAIN : -errno;
+	if (pfd[1].revents)
+		return THREAD_STOP;
+	if (pfd[0].revents & POLLNVAL)
 		return -EBADF;
 	/* POLLERR: the descriptor is no longer a non-blocking, initialised userfaultfd. */
-	return pfd.revents & POLLERR ? -EBADF : 0;
+	return pfd[0].revents & POLLERR ? -EBADF : 0;
 }
 
 /*
  * Transient failures (EAGAIN: a fault woken before it was read; ENOMEM) lose
  * nothing, the messages stay queued: retry, backing off once they repeat.
  * Anything else means the userfaultfd is gone, and with it every
- * protection: break every range and wait to be cancelled.
+ * protection: break every range and wait to be stopped.  Returns
+ * THREAD_STOP when the stop request came meanwhile.
  */
-static void thread_failed(struct sync_state *st, int err, unsigned int fails)
+static int thread_failed(struct sync_state *st, int err, unsigned int fails)
 {
-	struct timespec delay = { 0 };
-	unsigned int k = fails < 14 ? fails : 14;
+	unsigned int k = fails < 10 ? fails : 10;
+	struct pollfd wake = { .fd = st->wake_fd, .events = POLLIN };
 
 	if (err != -EAGAIN && err != -ENOMEM && err != -EINTR) {
 		atomic_store(&st->err, -EIO);
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-		for (;;)
-			pause();
+		while (poll(&wake, 1, -1) <= 0)
+			;
+		return THREAD_STOP;
 	}
 	if (fails < 4)
-		return;
-	delay.tv_nsec = 62500L << (k - 4);      /* 62.5 us doubling to 64 ms */
-	pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-	nanosleep(&delay, NULL);
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		return 0;
+	/* 1 ms doubling to 64 ms, cut short by a stop request. */
+	return poll(&wake, 1, 1 << (k - 4)) > 0 ? THREAD_STOP : 0;
 }
 
 static void *fault_thread(void *arg)
 {
 	struct sync_state *st = arg;
 	unsigned int fails = 0;
+	int ret;
 
-	/* Cancelled only where it holds no lock (ww_sync_thread_stop()). */
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
-		int ret = wait_for_faults(st);
-
+		ret = wait_for_faults(st, -1);
+		if (ret == THREAD_STOP)
+			return NULL;
 		if (!ret)
 			ret = handle_batch(st);
 		if (!ret) {
 			fails = 0;
 			continue;
 		}
-		thread_failed(st, ret, ++fails);
+		if (thread_failed(st, ret, ++fails) == THREAD_STOP)
+			return NULL;
 	}
-	return NULL;
 }
 
 int ww_sync_thread_start(struct sync_state *st)
@@ -252,16 +258,19 @@ int ww_sync_thread_start(struct sync_state *st)
 }
 
 /*
- * Cancellation rather than a wake-up descriptor: the tracker then holds no
- * descriptor but the userfaultfd, so ww_close() in a forked child (which
- * closes that one) leaves no descriptor behind, and nothing the application
- * might close by mistake can keep the thread from stopping.
+ * A wake-up descriptor rather than pthread_cancel(): cancelling a thread
+ * inside poll() unwinds its stack in a way AddressSanitizer does not follow,
+ * and a stop request is simpler to reason about.  The core closes the
+ * descriptor (t->aux_fd) in a forked child, so nothing leaks there.
  */
 void ww_sync_thread_stop(struct sync_state *st)
 {
+	uint64_t one = 1;
+
 	if (!st->thread_started)
 		return;
-	pthread_cancel(st->thread);
+	while (write(st->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
 	pthread_join(st->thread, NULL);
 	st->thread_started = false;
 }
