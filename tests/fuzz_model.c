@@ -50,16 +50,34 @@ static struct fz_op {
 	{ "fork", fz_op_fork, 1, false },
 	{ "reopen", fz_op_reopen, 1, false },
 	{ "writers", fz_op_writers, 3, false },
+	{ "burst", fz_op_burst, 2, false },
 };
 #define FZ_NOPS (sizeof(fz_ops) / sizeof(fz_ops[0]))
 
+/* What a hang leaves to look at: the writers' pages (a writer stuck in a fault?). */
+static void fz_hang_report(char *why, size_t len)
+{
+	int n = snprintf(why, len, "hang: one operation took over %d s; writers running %d, "
+			 "storing to pages %ld %ld;", FZ_OP_TIMEOUT, fw.running,
+			 atomic_load(&fw.at[0]), atomic_load(&fw.at[1]));
+
+	for (size_t j = 0; j < fw.nset && n < (int)len; j++) {
+		const struct fz_page *p = &g.pg[fw.set[j]];
+
+		n += snprintf(why + n, len - n, " writer page %zu: writes started %lu finished %lu, "
+			      "watched %d (%s) stale %d kind %d;", fw.set[j],
+			      atomic_load(&g.started[fw.set[j]]), atomic_load(&g.finished[fw.set[j]]),
+			      p->watched, fz_st_name(p->st), p->stale, p->kind);
+	}
+}
+
 static void fz_on_signal(int sig, siginfo_t *si, void *uc)
 {
-	char why[128];
+	char why[512];
 
 	(void)uc;
 	if (sig == SIGALRM)
-		snprintf(why, sizeof(why), "hang: one operation took over %d s", FZ_OP_TIMEOUT);
+		fz_hang_report(why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "SIGSEGV (%s) at %p (window page %ld): memory the "
 			 "contract leaves usable is not",

@@ -98,16 +98,56 @@ static bool fz_watchable(size_t i)
 }
 
 static bool fz_is_stale(size_t i) { return g.pg[i].stale; }
+static bool fz_is_mapped_unwatched(size_t i) { return g.pg[i].mapped && !g.pg[i].watched; }
+
+static bool fz_is_thp_unwatched(size_t i)
+{
+	return g.pg[i].mapped && g.pg[i].kind == FZ_THP && !g.pg[i].watched;
+}
+
+/* The first page of a whole zone where pred holds, from a random zone on. */
+static bool fz_pick_zone(bool (*pred)(size_t), size_t *first)
+{
+	size_t z0 = fz_rand(FZ_ZONES);
+
+	for (size_t j = 0; j < FZ_ZONES; j++) {
+		size_t a = (z0 + j) % FZ_ZONES * g.zone_pages;
+
+		if (fz_all(a, a + g.zone_pages, pred)) {
+			*first = a;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Mostly mapped memory nobody watches (whole THPs now and then), sometimes anywhere. */
+static void fz_pick_watch(struct fz_call *c)
+{
+	size_t n = 1 + fz_rand(fz_rand(4) ? 16 : 600);
+
+	c->pa = fz_rand(g.npages);
+	if (g.thp && !fz_rand(4) && fz_pick_zone(fz_is_thp_unwatched, &c->pa)) {
+		n = g.zone_pages;
+	} else if (fz_rand(4)) {
+		for (int tries = 0; tries < 16 && !fz_is_mapped_unwatched(c->pa); tries++)
+			c->pa = fz_rand(g.npages);
+		for (c->pb = c->pa; c->pb < g.npages && c->pb - c->pa < n &&
+		     fz_is_mapped_unwatched(c->pb); c->pb++)
+			;
+		if (c->pb > c->pa)
+			return;
+	}
+	c->pb = c->pa + n > g.npages ? g.npages : c->pa + n;
+}
 
 static void fz_op_watch(void)
 {
 	struct fz_call c;
 	bool misalign = !fz_rand(16);
 	long long want, ret;
-	size_t i = fz_rand(g.npages), n = 1 + fz_rand(fz_rand(4) ? 16 : 600);
 
-	c.pa = i;
-	c.pb = i + n > g.npages ? g.npages : i + n;
+	fz_pick_watch(&c);
 	if (!fz_all(c.pa, c.pb, fz_watchable))
 		return;
 	c.lo = fz_addr(c.pa) + (misalign ? 1 + fz_rand(g.page - 1) : 0);
@@ -361,13 +401,17 @@ static void fz_get_failed(struct fz_get *q, ssize_t n)
 		q->cv.gone, q->cv.replaced);
 }
 
-static void fz_op_get(void)
+/* A get over *at (NULL: a random call). */
+static void fz_get_at(const struct fz_call *at)
 {
 	static const size_t maxes[] = { 1, 2, 3, 5, 16, 64 };
 	struct fz_get q = { .reset = fz_rand(2), .regions = fz_rand(2) };
 	ssize_t n;
 
-	fz_pick_call(&q.c, fz_rand(2));
+	if (at)
+		q.c = *at;
+	else
+		fz_pick_call(&q.c, fz_rand(2));
 	fz_classify(q.c.pa, q.c.pb, &q.cv);
 	q.with_next = q.regions && fz_rand(4);
 	q.max = fz_rand(3) ? maxes[fz_rand(6)] : q.c.pb - q.c.pa + fz_rand(2);
@@ -402,14 +446,20 @@ static void fz_op_get(void)
 
 /* ---- reset / prepare_write / granularity / bad arguments ---- */
 
-static void fz_op_reset_or_prepare(bool prepare)
+static void fz_op_get(void) { fz_get_at(NULL); }
+
+/* ww_reset (or ww_prepare_write) over *at (NULL: a random call). */
+static void fz_reset_at(const struct fz_call *at, bool prepare)
 {
 	const char *name = prepare ? "ww_prepare_write" : "ww_reset";
 	struct fz_call c;
 	struct fz_cover cv;
 	int ret;
 
-	fz_pick_call(&c, fz_rand(2));
+	if (at)
+		c = *at;
+	else
+		fz_pick_call(&c, fz_rand(2));
 	if (prepare && !fz_all(c.pa, c.pb, fz_writable))
 		return;         /* uffd-async refuses read-only memory (-EINVAL, documented) */
 	fz_classify(c.pa, c.pb, &cv);
@@ -447,8 +497,8 @@ static void fz_op_reset_or_prepare(bool prepare)
 	}
 }
 
-static void fz_op_reset(void) { fz_op_reset_or_prepare(false); }
-static void fz_op_prepare(void) { fz_op_reset_or_prepare(true); }
+static void fz_op_reset(void) { fz_reset_at(NULL, false); }
+static void fz_op_prepare(void) { fz_reset_at(NULL, true); }
 
 static void fz_op_granularity(void)
 {

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "fuzz_model.h"
+#include "fuzz_ops_api.h"
 #include "fuzz_writers.h"
 
 static bool fz_is_mp(void) { return !strcmp(g.backend, "mprotect"); }
@@ -137,15 +138,16 @@ static void fz_op_kwrite(void)
 			g.pg[i].st = FZ_DIRTY;
 }
 
+static bool fz_is_watched_private(size_t i) { return fz_is_private(i) && g.pg[i].watched; }
+
 static void fz_op_dontneed(void)
 {
 	size_t a, b;
 
-	if (g.thp && !fz_rand(3)) {
-		a = fz_rand(FZ_ZONES) * g.zone_pages;  /* whole THPs */
-		b = a + g.zone_pages * (1 + fz_rand(2));
-		if (b > g.npages || !fz_all(a, b, fz_is_private))
+	if (g.thp && !fz_rand(3)) {    /* a whole THP, watched if one is */
+		if (!fz_pick_zone(fz_is_watched_private, &a) && !fz_pick_zone(fz_is_private, &a))
 			return;
+		b = a + g.zone_pages;
 	} else if (!fz_pick_span(fz_is_private, 64, &a, &b)) {
 		return;
 	}
@@ -404,6 +406,44 @@ static void fz_op_reopen(void)
 		g.pg[i].stale = 0;      /* closing the userfaultfd ends every registration */
 	g.deferred = false;
 	g.t = tt_open();
+}
+
+/*
+ * A burst: every writer stores to one or two pages at once (several faults on
+ * one protected page), then they stop, and a reset and a get follow at once:
+ * a fault handled late must not undo the reset.
+ */
+static void fz_op_burst(void)
+{
+	size_t set[2], a, b, n;
+	unsigned long want = 0;
+	struct fz_call c;
+
+	if (fz_writers_active() || !fz_pick_span(fz_writable, 2, &a, &b))
+		return;
+	n = b - a;
+	for (size_t j = 0; j < n; j++) {
+		set[j] = a + j;
+		want += atomic_load(&g.finished[a + j]);
+	}
+	want += FZ_WRITERS;
+	fz_log(false, "writers burst on [%zu,%zu)", a, b);
+	fz_writers_start(set, n);
+	for (;;) {      /* until each writer could have stored once; a hang is the watchdog's */
+		unsigned long done = 0;
+
+		for (size_t j = 0; j < n; j++)
+			done += atomic_load(&g.finished[a + j]);
+		if (done >= want)
+			break;
+		sched_yield();
+	}
+	fz_writers_stop();
+	c = (struct fz_call){ a, b, fz_addr(a), n * g.page };
+	if (!fz_all(a, b, fz_page_live))
+		return;
+	fz_reset_at(&c, false);
+	fz_get_at(&c);
 }
 
 static void fz_op_writers(void)

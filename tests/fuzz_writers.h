@@ -23,10 +23,12 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool active;            /* under lock: writers should run */
+	unsigned long gen;      /* under lock: episodes started */
 	int running;            /* under lock: writers inside their write loop */
 	_Atomic bool go;        /* read in the write loop */
 	size_t set[FZ_WSET];
 	size_t nset;
+	_Atomic long at[FZ_WRITERS];    /* page each writer is storing to, -1 none: for a hang */
 } fw = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void fz_writer_loop(unsigned id)
@@ -37,9 +39,11 @@ static void fz_writer_loop(unsigned id)
 		size_t i = fw.set[k % fw.nset];
 		volatile char *p = (volatile char *)fz_addr(i) + (k * 64) % g.page;
 
+		atomic_store(&fw.at[id], (long)i);
 		atomic_fetch_add(&g.started[i], 1);
 		*p = (char)k;
 		atomic_fetch_add(&g.finished[i], 1);
+		atomic_store(&fw.at[id], -1);
 		if (++k % 64 == 0)
 			sched_yield();  /* a loaded 2-CPU machine: leave room for the checker */
 	}
@@ -48,25 +52,28 @@ static void fz_writer_loop(unsigned id)
 static void *fz_writer(void *arg)
 {
 	unsigned id = (unsigned)(uintptr_t)arg;
+	unsigned long seen = 0;
 
 	pthread_mutex_lock(&fw.lock);
 	for (;;) {
-		while (!fw.active)
+		/* Each episode once: a writer that woke late for one waits for the next. */
+		while (!fw.active || fw.gen == seen)
 			pthread_cond_wait(&fw.cond, &fw.lock);
+		seen = fw.gen;
 		fw.running++;
 		pthread_mutex_unlock(&fw.lock);
 		fz_writer_loop(id);
 		pthread_mutex_lock(&fw.lock);
 		fw.running--;
 		pthread_cond_broadcast(&fw.cond);
-		while (fw.active)       /* parked until the next start */
-			pthread_cond_wait(&fw.cond, &fw.lock);
 	}
 	return NULL;
 }
 
 static void fz_writers_init(void)
 {
+	for (unsigned i = 0; i < FZ_WRITERS; i++)
+		atomic_store(&fw.at[i], -1);
 	for (unsigned i = 0; i < FZ_WRITERS; i++)
 		if (pthread_create(&fw.th[i], NULL, fz_writer, (void *)(uintptr_t)i))
 			tt_fail("pthread_create");
@@ -85,8 +92,9 @@ static void fz_writers_start(const size_t *set, size_t n)
 		g.pg[set[j]].writer = 1;
 	}
 	fw.nset = n;
-	atomic_store(&fw.go, true);
 	pthread_mutex_lock(&fw.lock);
+	atomic_store(&fw.go, true);
+	fw.gen++;
 	fw.active = true;
 	pthread_cond_broadcast(&fw.cond);
 	pthread_mutex_unlock(&fw.lock);
