@@ -67,6 +67,7 @@ int main(void)
 	tt_expect_written(t, mem, NPAGES, truth, "first and last byte");
 	tt_check(mem[300 * TT_PAGE + 7] == 2 && mem[1] == 1, "contents changed");
 	ww_close(t);
+	free(truth);
 	tt_check(sync_wp_pages(mem, NPAGES) == 0, "protection left after close");
 	return 0;
 }
