@@ -136,25 +136,30 @@ static void mp_mark_writable(struct mp_state *st, uintptr_t a, uintptr_t b)
 }
 
 /*
- * Restoring protection (unwatch).  Only memory that is still ours is
- * touched; /proc/self/maps tells it apart.  A VMA over a segment that was
- * writable at watch time is ours when it has that segment's backing: the
- * same file at the same offset with the same sharing, or anonymous memory
- * with the same sharing.  Such memory gets the watch-time protection back,
- * even where the application changed it since (documented: the backend
- * knows the watch-time protection and no other).  With gone (part of the
- * range was unmapped or replaced) the test is stricter: the VMA must also
- * carry the protection we set (prot & ~PROT_WRITE) or the watch-time one
- * the fault path gave back; anything else may be a stranger's.  Holes and
- * other memory mapped in our place are never touched.  Not told apart:
- * fresh anonymous memory mapped over anonymous memory of ours with one of
- * those protections; nothing in /proc distinguishes it.
+ * Restoring protection (unwatch).  Without gone the core vouches that all of
+ * [a, b) is still the memory we watch: it gets its watch-time protection
+ * back, even where the application changed it since (documented: the
+ * backend knows the watch-time protection and no other).
+ *
+ * With gone, part of the range was unmapped or replaced, and only memory
+ * that is still ours is touched; /proc/self/maps tells it apart.  A VMA over
+ * a segment that was writable at watch time is ours when it has that
+ * segment's backing (the same file at the same offset with the same
+ * sharing, or anonymous memory with the same sharing) and carries the
+ * protection we set (prot & ~PROT_WRITE) or the watch-time one the fault
+ * path gave back.  Holes, other memory mapped in our place and protections
+ * the application chose since are left alone.  Not told apart: fresh
+ * anonymous memory mapped over anonymous memory of ours with one of those
+ * protections (nothing in /proc distinguishes it; it is made writable).
+ * Not recognised: memory of another backing mapped over the range and then
+ * re-protected by a ww_reset before the core saw the range gone; it keeps
+ * the read-only protection the reset gave it.
  */
-static bool mp_ours(const struct ww_vma *seg, const struct ww_vma *v, uintptr_t at, bool gone)
+static bool mp_ours(const struct ww_vma *seg, const struct ww_vma *v, uintptr_t at)
 {
 	if (!(seg->prot & PROT_WRITE) || !ww_vma_same_backing(seg, v, at))
 		return false;
-	return !gone || v->prot == seg->prot || v->prot == (seg->prot & ~PROT_WRITE);
+	return v->prot == seg->prot || v->prot == (seg->prot & ~PROT_WRITE);
 }
 
 /* A pending mprotect() of [s, e): neighbouring pieces are joined into one call. */
@@ -190,7 +195,7 @@ static int mp_run_add(struct mp_run *run, uintptr_t s, uintptr_t e, int prot)
 
 /* Queue the restores of the parts of [a, b) in VMA v that are still ours. */
 static int mp_restore_vma(struct mp_state *st, const struct ww_vma *v, uintptr_t a, uintptr_t b,
-			  bool gone, struct mp_run *run)
+			  struct mp_run *run)
 {
 	uintptr_t va = v->start > a ? v->start : a, vb = v->end < b ? v->end : b;
 	size_t i;
@@ -200,7 +205,7 @@ static int mp_restore_vma(struct mp_state *st, const struct ww_vma *v, uintptr_t
 		uintptr_t s, e;
 		int ret;
 
-		if (!mp_clip(seg, va, vb, &s, &e) || !mp_ours(seg, v, s, gone))
+		if (!mp_clip(seg, va, vb, &s, &e) || !mp_ours(seg, v, s))
 			continue;
 		ret = mp_run_add(run, s, e, seg->prot);
 		if (ret)
@@ -209,12 +214,8 @@ static int mp_restore_vma(struct mp_state *st, const struct ww_vma *v, uintptr_t
 	return 0;
 }
 
-/*
- * Give [a, b) its watch-time protection back where it is still ours.  On
- * failure the range stays fully watched: pages still protected are served
- * by the handler, pages already writable are marked written.
- */
-static int mp_restore(struct mp_state *st, uintptr_t a, uintptr_t b, bool gone)
+/* With gone: give what is still ours in [a, b) its watch-time protection back. */
+static int mp_restore_ours(struct mp_state *st, uintptr_t a, uintptr_t b)
 {
 	struct mp_run run = { 0 };
 	struct ww_vma *v;
@@ -224,10 +225,22 @@ static int mp_restore(struct mp_state *st, uintptr_t a, uintptr_t b, bool gone)
 	if (ret)
 		return ret;
 	for (i = 0; i < n && !ret; i++)
-		ret = mp_restore_vma(st, &v[i], a, b, gone, &run);
+		ret = mp_restore_vma(st, &v[i], a, b, &run);
 	if (!ret)
 		ret = mp_run_flush(&run);
 	free(v);
+	return ret;
+}
+
+/*
+ * Give [a, b) its watch-time protection back (see above).  On failure the
+ * range stays fully watched: pages still protected are served by the
+ * handler, pages already writable are marked written.
+ */
+static int mp_restore(struct mp_state *st, uintptr_t a, uintptr_t b, bool gone)
+{
+	int ret = gone ? mp_restore_ours(st, a, b) : ww_mp_protect(st, a, b, true);
+
 	if (ret)
 		mp_mark_writable(st, a, b);
 	return ret;

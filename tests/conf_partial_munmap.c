@@ -4,8 +4,8 @@
  * 8 item 8).  Watch 8 pages, write page 0, munmap page 7; then leave by each
  * exit the library has: ww_get (-EFAULT, then -ENOENT), ww_unwatch,
  * ww_close.  After each, pages 0-6 are writable with their old contents.
- * A fourth round replaces page 7 by a read-only file mapping instead: that
- * page is not ours and keeps its protection.
+ * A fourth round unmaps page 6 and maps a read-only file page over page 7:
+ * pages 0-5 are usable, and the file page, not ours, keeps its protection.
  *
  * The checks read /proc/self/maps before touching a page, so a page left
  * read-only fails the test instead of killing it with SIGSEGV.
@@ -77,7 +77,7 @@ static void leave(struct ww_tracker *t, char *mem, enum exit_by how)
 	}
 }
 
-/* Page 7 replaced by a read-only shared mapping of a file: not ours, left read-only. */
+/* Page 6 gone, page 7 replaced by a read-only shared file page: not ours, left read-only. */
 static void replaced(void)
 {
 	struct ww_tracker *t = tt_open();
@@ -94,8 +94,9 @@ static void replaced(void)
 	mem[0] = 'Z';
 	p = mmap(mem + 7 * TT_PAGE, TT_PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
 	tt_check(p == mem + 7 * TT_PAGE, "mmap over page 7: %s", strerror(errno));
+	tt_check(munmap(mem + 6 * TT_PAGE, TT_PAGE) == 0, "munmap page 6: %s", strerror(errno));
 	ww_close(t);
-	expect_usable(mem, 7, "replaced page 7, after ww_close");
+	expect_usable(mem, 6, "replaced page 7, after ww_close");
 	mt_expect_perms(p, "r--", "the file page mapped over page 7");
 	munmap(mem, NP * TT_PAGE);
 	close(fd);
