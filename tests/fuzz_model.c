@@ -19,9 +19,12 @@
 #include <fcntl.h>
 #include <limits.h>
 
+#include <sched.h>
+
 #include "fuzz_model.h"
 #include "fuzz_ops_api.h"
 #include "fuzz_ops_mem.h"
+#include "sync_util.h"
 
 #define FZ_OP_TIMEOUT 60        /* seconds one operation may take before it is a hang */
 
@@ -94,6 +97,26 @@ static void fz_signals(void)
 	/* Before ww_open: the mprotect backend passes the faults that are not its own to us. */
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGALRM, &sa, NULL);
+}
+
+/*
+ * uffd-sync, every other seed: the fault thread at idle priority on this
+ * thread's CPU, so that faults wait for it and late fault messages meet the
+ * calls that follow (races only widened: no verdict depends on the timing).
+ */
+static void fz_starve_fault_thread(void)
+{
+	struct sched_param sp = { 0 };
+	cpu_set_t cpu;
+	pid_t tid;
+
+	if (!fz_is_sync() || !(g.seed & 1) || (tid = sync_fault_thread_tid()) < 0)
+		return;
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpu);
+	if (sched_setaffinity(0, sizeof(cpu), &cpu) || sched_setaffinity(tid, sizeof(cpu), &cpu) ||
+	    sched_setscheduler(tid, SCHED_IDLE, &sp))
+		printf("could not starve the fault thread: %s\n", strerror(errno));
 }
 
 static void fz_skip_ops(void)
@@ -197,6 +220,7 @@ static void fz_setup(void)
 	g.backend = ww_backend_name(g.t);
 	ww_probe(&pr);
 	g.sees_kernel = fz_is_async() || (fz_is_sync() && !pr.uffd_user_mode_only);
+	fz_starve_fault_thread();
 }
 
 static struct fz_op *fz_pick_op(void)

@@ -30,7 +30,7 @@ enum { FZ_CLEAN, FZ_DIRTY, FZ_MAYBE, FZ_UNTRACKED };
 enum { FZ_ANON, FZ_THP, FZ_SHARED, FZ_KINDS };
 
 #define FZ_ZONES        16      /* the window: 16 zones of one THP each */
-#define FZ_MAX_RANGES   1024
+#define FZ_MAX_RANGES   4096
 #define FZ_TRACE        32      /* operations kept for the report */
 #define FZ_TRACE_LEN    200
 

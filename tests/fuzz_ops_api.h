@@ -147,6 +147,8 @@ static void fz_op_watch(void)
 	bool misalign = !fz_rand(16);
 	long long want, ret;
 
+	if (g.nr + 2 > FZ_MAX_RANGES)
+		return;         /* the model's table is full (an unwatch may split in three) */
 	fz_pick_watch(&c);
 	if (!fz_all(c.pa, c.pb, fz_watchable))
 		return;
@@ -194,6 +196,8 @@ static void fz_op_unwatch(void)
 	bool bad_end;
 	long long ret, want;
 
+	if (g.nr + 2 > FZ_MAX_RANGES)
+		return;
 	fz_pick_call(&c, true);
 	fz_widen_dead(&c.pa, &c.pb);
 	fz_call_bytes(&c, true);

@@ -15,6 +15,8 @@
 #include "fuzz_ops_api.h"
 #include "fuzz_writers.h"
 
+static void fz_starve_fault_thread(void);
+
 static bool fz_is_mp(void) { return !strcmp(g.backend, "mprotect"); }
 static bool fz_is_sync(void) { return !strcmp(g.backend, "uffd-sync"); }
 static bool fz_is_async(void) { return !strcmp(g.backend, "uffd-async"); }
@@ -406,6 +408,13 @@ static void fz_op_reopen(void)
 		g.pg[i].stale = 0;      /* closing the userfaultfd ends every registration */
 	g.deferred = false;
 	g.t = tt_open();
+	fz_starve_fault_thread();
+}
+
+/* A watched page that is write-protected now: its next store faults. */
+static bool fz_is_armed(size_t i)
+{
+	return fz_writable(i) && g.pg[i].watched && g.pg[i].st == FZ_CLEAN && fz_page_live(i);
 }
 
 /*
@@ -419,7 +428,7 @@ static void fz_op_burst(void)
 	unsigned long want = 0;
 	struct fz_call c;
 
-	if (fz_writers_active() || !fz_pick_span(fz_writable, 2, &a, &b))
+	if (fz_writers_active() || !fz_pick_span(fz_is_armed, 1 + fz_rand(2), &a, &b))
 		return;
 	n = b - a;
 	for (size_t j = 0; j < n; j++) {
