@@ -18,7 +18,6 @@
  * passed, and says how many did; with none it skips, having not exercised
  * the case.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -49,35 +48,11 @@ static void *writer(void *arg)
 	}
 }
 
-/* Thread id of the backend's fault thread (named ww-uffd-sync), or -1. */
-static pid_t fault_thread_tid(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *de;
-	pid_t tid = -1;
-
-	tt_check(d != NULL, "opendir /proc/self/task: %s", strerror(errno));
-	while (tid < 0 && (de = readdir(d))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "ww-uffd-sync\n"))
-			tid = atoi(de->d_name);
-		fclose(f);
-	}
-	closedir(d);
-	return tid;
-}
-
 /* Fault thread at idle priority on CPU 0 with the main thread; writers elsewhere. */
 static void make_race_likely(cpu_set_t *writers_cpus)
 {
 	struct sched_param idle = { 0 };
-	pid_t tid = fault_thread_tid();
+	pid_t tid = sync_fault_thread_tid();
 	cpu_set_t cpu0;
 	int cpu;
 

@@ -3,6 +3,7 @@
 #ifndef SYNC_UTIL_H
 #define SYNC_UTIL_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -53,6 +54,47 @@ static inline void sync_hang_guard(unsigned int seconds)
 {
 	signal(SIGALRM, sync_hung);
 	alarm(seconds);
+}
+
+/* Thread id of the backend's fault thread (named ww-uffd-sync), or -1. */
+static inline pid_t sync_fault_thread_tid(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	pid_t tid = -1;
+
+	tt_check(d != NULL, "opendir /proc/self/task: %s", strerror(errno));
+	while (tid < 0 && (de = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "ww-uffd-sync\n"))
+			tid = atoi(de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return tid;
+}
+
+/* Clock ticks of CPU time thread tid has used (utime + stime). */
+static inline unsigned long long sync_thread_ticks(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "re");
+	tt_check(f && fgets(buf, sizeof(buf), f), "read %s: %s", path, strerror(errno));
+	fclose(f);
+	p = strrchr(buf, ')');          /* the name may hold spaces */
+	tt_check(p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			     &ut, &st) == 2, "parse %s", path);
+	return ut + st;
 }
 
 #endif /* SYNC_UTIL_H */
