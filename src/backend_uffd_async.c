@@ -38,7 +38,7 @@ struct async_state {
 static int async_probe(char *why, size_t whylen)
 {
 	uint64_t features;
-	int ret = ww_k_uffd_probe(&features, why, whylen);
+	int ret = ww_uffd_probe(&features, why, whylen);
 
 	if (ret)
 		return ret;

@@ -108,7 +108,7 @@ static int sync_probe(char *why, size_t whylen)
 	uint64_t features = 0, ioctls = 0;
 	enum ww_uffd_how how;
 	void *page;
-	int fd, ret = ww_k_uffd_probe(&features, why, whylen);
+	int fd, ret = ww_uffd_probe(&features, why, whylen);
 
 	if (ret)
 		return ret;

@@ -128,7 +128,6 @@ const char *ww_errno_name(int err, char *buf, size_t len);
 /* userfaultfd features, or -EOPNOTSUPP with a one-line reason why none can be had. */
 int ww_uffd_probe(uint64_t *features, char *why, size_t whylen);
 /* Backends still call it by its old name. */
-#define ww_k_uffd_probe ww_uffd_probe
 /* Copy a sized struct to dst (its size field first); returns the bytes filled. */
 size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
 /* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */
