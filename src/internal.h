@@ -127,7 +127,6 @@ void ww_why(char *why, size_t whylen, const char *fmt, ...)
 const char *ww_errno_name(int err, char *buf, size_t len);
 /* userfaultfd features, or -EOPNOTSUPP with a one-line reason why none can be had. */
 int ww_uffd_probe(uint64_t *features, char *why, size_t whylen);
-/* Backends still call it by its old name. */
 /* Copy a sized struct to dst (its size field first); returns the bytes filled. */
 size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
 /* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */

@@ -130,8 +130,13 @@ static void fz_pick_watch(struct fz_call *c)
 	if (g.thp && !fz_rand(4) && fz_pick_zone(fz_is_thp_unwatched, &c->pa)) {
 		n = g.zone_pages;
 	} else if (fz_rand(4)) {
-		for (int tries = 0; tries < 16 && !fz_is_mapped_unwatched(c->pa); tries++)
+		if (g.nr && fz_rand(2))
+			c->pa = g.r[fz_rand(g.nr)].b;   /* right after a range: two adjacent ranges */
+		for (int tries = 0; tries < 16 && (c->pa >= g.npages ||
+		     !fz_is_mapped_unwatched(c->pa)); tries++)
 			c->pa = fz_rand(g.npages);
+		if (c->pa >= g.npages)
+			c->pa = 0;
 		for (c->pb = c->pa; c->pb < g.npages && c->pb - c->pa < n &&
 		     fz_is_mapped_unwatched(c->pb); c->pb++)
 			;

@@ -277,8 +277,16 @@ static void fz_op_replace(void)
 	int kind = fz_rand(2) ? FZ_ANON : FZ_SHARED;
 	size_t a, b;
 
-	if (!fz_pick_span(fz_movable, 16, &a, &b))
+	if (g.nr && fz_rand(2)) {       /* a whole watched range, or its tail */
+		const struct fz_range *r = &g.r[fz_rand(g.nr)];
+
+		a = fz_rand(2) ? r->a : r->a + fz_rand(r->b - r->a);
+		b = r->b;
+		if (!fz_all(a, b, fz_movable))
+			return;
+	} else if (!fz_pick_span(fz_movable, 16, &a, &b)) {
 		return;
+	}
 	fz_log(false, "mmap MAP_FIXED over [%zu,%zu) %s", a, b, kind ? "shared" : "anon");
 	fz_map(a, b, kind, true);
 }
