@@ -8,6 +8,62 @@
 #define NPAGES 4096
 #define ROUNDS 40
 
+/* Limited gets with reset, max pages at a time, until empty: each page returned was written. */
+static void get_reset_limited(struct ww_tracker *t, char *mem, unsigned char *truth,
+			      void **pages, size_t max, const char *what)
+{
+	ssize_t n;
+	size_t i;
+
+	while ((n = ww_get(t, mem, NPAGES * TT_PAGE, pages, max, WW_GET_RESET)) > 0) {
+		for (i = 0; i < (size_t)n; i++) {
+			size_t idx = ((char *)pages[i] - mem) / TT_PAGE;
+
+			tt_check(truth[idx], "%s: page %zu not written", what, idx);
+			truth[idx] = 0;
+		}
+	}
+	tt_check(n == 0, "%s: ww_get: %zd", what, n);
+}
+
+/*
+ * One round: random writes, check, then (by round) limited gets with reset,
+ * a random sub-range reset, or nothing, and check again.  The order of the
+ * tt_rand() calls fixes the sequence, so keep it.
+ */
+static void run_round(struct ww_tracker *t, char *mem, unsigned char *truth, void **pages,
+		      unsigned long long *seed, int round)
+{
+	size_t writes = tt_rand(seed) % (NPAGES / 4), i;
+	char what[64];
+
+	for (i = 0; i < writes; i++) {
+		size_t p = tt_rand(seed) % NPAGES;
+
+		mem[p * TT_PAGE + tt_rand(seed) % TT_PAGE] = (char)round;
+		truth[p] = 1;
+	}
+	snprintf(what, sizeof(what), "round %d", round);
+	tt_expect_written(t, mem, NPAGES, truth, what);
+
+	switch (round % 3) {
+	case 0:
+		get_reset_limited(t, mem, truth, pages, 1 + tt_rand(seed) % 97, what);
+		break;
+	case 1: {       /* reset a random sub-range */
+		size_t a = tt_rand(seed) % NPAGES;
+		size_t len = 1 + tt_rand(seed) % (NPAGES - a);
+
+		tt_ok(ww_reset(t, mem + a * TT_PAGE, len * TT_PAGE));
+		memset(truth + a, 0, len);
+		break;
+	}
+	default:        /* leave the written pages for the next round */
+		break;
+	}
+	tt_expect_written(t, mem, NPAGES, truth, what);
+}
+
 int main(void)
 {
 	struct ww_tracker *t = tt_open();
@@ -23,49 +79,8 @@ int main(void)
 		if (tt_rand(&seed) % 3 == 0)
 			mem[i * TT_PAGE] = 1;
 	tt_ok(ww_watch(t, mem, NPAGES * TT_PAGE));
-	for (round = 0; round < ROUNDS; round++) {
-		size_t writes = tt_rand(&seed) % (NPAGES / 4), i;
-		char what[64];
-
-		for (i = 0; i < writes; i++) {
-			size_t p = tt_rand(&seed) % NPAGES;
-
-			mem[p * TT_PAGE + tt_rand(&seed) % TT_PAGE] = (char)round;
-			truth[p] = 1;
-		}
-		snprintf(what, sizeof(what), "round %d", round);
-		tt_expect_written(t, mem, NPAGES, truth, what);
-
-		switch (round % 3) {
-		case 0: {       /* limited gets with reset until empty */
-			size_t max = 1 + tt_rand(&seed) % 97, seen = 0;
-			ssize_t n;
-
-			while ((n = ww_get(t, mem, NPAGES * TT_PAGE, pages, max, WW_GET_RESET)) > 0) {
-				for (i = 0; i < (size_t)n; i++) {
-					size_t idx = ((char *)pages[i] - mem) / TT_PAGE;
-
-					tt_check(truth[idx], "%s: page %zu not written", what, idx);
-					truth[idx] = 0;
-				}
-				seen += n;
-			}
-			tt_check(n == 0, "%s: ww_get: %zd", what, n);
-			break;
-		}
-		case 1: {       /* reset a random sub-range */
-			size_t a = tt_rand(&seed) % NPAGES;
-			size_t len = 1 + tt_rand(&seed) % (NPAGES - a);
-
-			tt_ok(ww_reset(t, mem + a * TT_PAGE, len * TT_PAGE));
-			memset(truth + a, 0, len);
-			break;
-		}
-		default:        /* leave the written pages for the next round */
-			break;
-		}
-		tt_expect_written(t, mem, NPAGES, truth, what);
-	}
+	for (round = 0; round < ROUNDS; round++)
+		run_round(t, mem, truth, pages, &seed, round);
 	ww_close(t);
 	free(truth);
 	free(pages);

@@ -46,21 +46,11 @@ static ssize_t get(struct ww_tracker *t, void **pages, unsigned flags)
 	return ww_get(t, mem, NP * TT_PAGE, pages, NP, flags);
 }
 
-int main(void)
+/* 1. Made writable by the application: unseen until ww_reset. */
+static void case_made_writable(struct ww_tracker *t)
 {
-	struct sigaction sa = { .sa_sigaction = app_handler, .sa_flags = SA_SIGINFO };
-	struct ww_tracker *t;
 	void *pages[NP];
 
-	mt_require_mprotect();
-	sigemptyset(&sa.sa_mask);
-	tt_check(sigaction(SIGSEGV, &sa, NULL) == 0, "sigaction");
-	t = tt_open();
-	mem = mt_map_isolated(NP * TT_PAGE);
-	tt_ok(mprotect(pg(6), TT_PAGE, PROT_READ));     /* not writable at watch time */
-	tt_ok(ww_watch(t, mem, NP * TT_PAGE));
-
-	/* 1. Made writable by the application: unseen until ww_reset. */
 	tt_ok(mprotect(pg(1), TT_PAGE, PROT_READ | PROT_WRITE));
 	pg(1)[0] = 1;
 	tt_ret(get(t, pages, WW_GET_RESET), 0);
@@ -72,8 +62,13 @@ int main(void)
 	pg(1)[2] = 1;
 	tt_ret(get(t, pages, WW_GET_RESET), 1);
 	tt_check(pages[0] == pg(1), "case 1: reported %p", pages[0]);
+}
 
-	/* 2. Made read-only by the application, then written: a tracked write. */
+/* 2. Made read-only by the application, then written: a tracked write. */
+static void case_made_readonly(struct ww_tracker *t)
+{
+	void *pages[NP];
+
 	pg(2)[0] = 1;                                   /* writable now, reported */
 	tt_ok(mprotect(pg(2), TT_PAGE, PROT_READ));
 	pg(2)[1] = 1;                                   /* not the application's fault */
@@ -84,8 +79,11 @@ int main(void)
 	pg(2)[2] = 1;
 	mt_expect_perms(pg(2), "rw-", "case 2, PROT_NONE");
 	tt_ret(get(t, pages, WW_GET_RESET), 1);
+}
 
-	/* 3. Reads of a page made PROT_NONE are the application's (x86). */
+/* 3. Reads of a page made PROT_NONE are the application's (x86). */
+static void case_prot_none_read(void)
+{
 	tt_ok(mprotect(pg(3), TT_PAGE, PROT_NONE));
 #if defined(__x86_64__) || defined(__i386__)
 	if (!sigsetjmp(jump, 1))
@@ -94,18 +92,43 @@ int main(void)
 		 (int)app_faults);
 	mt_expect_perms(pg(3), "---", "case 3");
 #endif
+}
 
-	/* 4. ww_reset puts the watch-time protection back, minus write. */
-	tt_ok(ww_reset(t, mem, NP * TT_PAGE));
-	mt_expect_perms(pg(3), "r--", "case 4 after ww_reset");
+/* 5. Not writable at watch time: never tracked, never touched. */
+static void case_not_writable_at_watch(struct ww_tracker *t)
+{
+	void *pages[NP];
 
-	/* 5. Not writable at watch time: never tracked, never touched. */
 	tt_ok(mprotect(pg(6), TT_PAGE, PROT_READ | PROT_WRITE));
 	pg(6)[0] = 1;
 	tt_ret(get(t, pages, 0), 0);
 	tt_ok(ww_reset(t, mem, NP * TT_PAGE));
 	mt_expect_perms(pg(6), "rw-", "case 5 after ww_reset");
 	tt_ok(mprotect(pg(6), TT_PAGE, PROT_READ));
+}
+
+int main(void)
+{
+	struct sigaction sa = { .sa_sigaction = app_handler, .sa_flags = SA_SIGINFO };
+	struct ww_tracker *t;
+
+	mt_require_mprotect();
+	sigemptyset(&sa.sa_mask);
+	tt_check(sigaction(SIGSEGV, &sa, NULL) == 0, "sigaction");
+	t = tt_open();
+	mem = mt_map_isolated(NP * TT_PAGE);
+	tt_ok(mprotect(pg(6), TT_PAGE, PROT_READ));     /* not writable at watch time */
+	tt_ok(ww_watch(t, mem, NP * TT_PAGE));
+
+	case_made_writable(t);
+	case_made_readonly(t);
+	case_prot_none_read();
+
+	/* 4. ww_reset puts the watch-time protection back, minus write. */
+	tt_ok(ww_reset(t, mem, NP * TT_PAGE));
+	mt_expect_perms(pg(3), "r--", "case 4 after ww_reset");
+
+	case_not_writable_at_watch(t);
 
 	/* 4. Unwatch: watch-time protections. */
 	tt_ok(mprotect(pg(3), TT_PAGE, PROT_NONE));

@@ -76,30 +76,24 @@ static void get_reset_all(void **pages, const char *what)
 	expect_vmas(what);
 }
 
-int main(void)
+/* The handler's one call per fault also shows that the interposition works. */
+static void check_fault_calls(void)
 {
-	void **pages;
-	long before;
-	size_t i, k;
-	ssize_t n;
+	long before = calls;
 
-	mt_require_mprotect();
-	t = tt_open();
-	pages = calloc(N, sizeof(void *));
-	tt_check(pages, "out of memory");
-	mem = mt_map_isolated(N * TT_PAGE);
-
-	tt_ok(ww_watch(t, mem, N * TT_PAGE));
-	expect_vmas("after watch");
-
-	/* The handler's one call per fault also shows that the interposition works. */
-	before = calls;
 	write_page(0);
 	if (calls == before)
 		tt_skip("cannot count the library's mprotect() calls in this build");
 	tt_check(calls - before == 1, "a fault made %ld mprotect calls", calls - before);
+}
 
-	/* Alternating pages: N/2 single-page runs, N VMAs, back to one after the reset. */
+/* Alternating pages: N/2 single-page runs, N VMAs, back to one after the reset. */
+static void check_alternating(void **pages)
+{
+	long before;
+	size_t i;
+	ssize_t n;
+
 	for (i = 2; i < N; i += 2)
 		write_page(i);
 	expect_vmas("after writing every other page");
@@ -108,25 +102,36 @@ int main(void)
 	tt_check(n == N / 2, "get without reset: %zd", n);
 	tt_check(calls == before, "a get without reset called mprotect %ld times", calls - before);
 	get_reset_all(pages, "get+reset of alternating pages");
+}
 
-	/* Dense: every page written, one run, one call (page by page would be N). */
+/* Dense, then runs of 3 written pages with 2 clean between them. */
+static void check_dense_and_runs(void **pages)
+{
+	size_t i, k;
+
+	/* Every page written, one run, one call (page by page would be N). */
 	for (i = 0; i < N; i++)
 		write_page(i);
 	expect_vmas("after writing every page");
 	get_reset_all(pages, "get+reset of all pages");
 
-	/* Runs of 3 written pages, 2 clean between them. */
 	for (i = 0; i < N; i += 5)
 		for (k = i; k < i + 3 && k < N; k++)
 			write_page(k);
 	expect_vmas("after writing runs of three");
 	get_reset_all(pages, "get+reset of runs of three");
+}
 
-	/*
-	 * A limited get re-protects only what it returned (what lies between
-	 * is clean and protected already), in runs or in one call for the
-	 * stretch it walked; the VMA check below is what must hold.
-	 */
+/*
+ * A limited get re-protects only what it returned (what lies between
+ * is clean and protected already), in runs or in one call for the
+ * stretch it walked; the VMA check below is what must hold.
+ */
+static void check_limited_get(void **pages)
+{
+	long before;
+	size_t i;
+
 	for (i = 0; i < N; i += 2)
 		write_page(i);
 	before = calls;
@@ -138,15 +143,25 @@ int main(void)
 		writable[2 * i] = 0;
 	}
 	expect_vmas("after a limited get+reset");
+}
 
-	/* ww_reset: one call for the whole (uniformly writable at watch time) range. */
-	before = calls;
+/* ww_reset: one call for the whole (uniformly writable at watch time) range. */
+static void check_reset(void)
+{
+	long before = calls;
+
 	tt_ok(ww_reset(t, mem, N * TT_PAGE));
 	tt_check(calls - before == 1, "ww_reset made %ld calls", calls - before);
 	memset(writable, 0, sizeof(writable));
 	expect_vmas("after ww_reset");
+}
 
-	/* Unwatch gives the range back in one call and one VMA, writable. */
+/* Unwatch gives the range back in one call and one VMA, writable. */
+static void check_unwatch(void)
+{
+	long before;
+	size_t i;
+
 	for (i = 0; i < N; i += 7)
 		write_page(i);
 	before = calls;
@@ -155,6 +170,27 @@ int main(void)
 	memset(writable, 1, sizeof(writable));
 	expect_vmas("after unwatch");
 	mt_expect_perms(mem + 5 * TT_PAGE, "rw-", "after unwatch");
+}
+
+int main(void)
+{
+	void **pages;
+
+	mt_require_mprotect();
+	t = tt_open();
+	pages = calloc(N, sizeof(void *));
+	tt_check(pages, "out of memory");
+	mem = mt_map_isolated(N * TT_PAGE);
+
+	tt_ok(ww_watch(t, mem, N * TT_PAGE));
+	expect_vmas("after watch");
+
+	check_fault_calls();
+	check_alternating(pages);
+	check_dense_and_runs(pages);
+	check_limited_get(pages);
+	check_reset();
+	check_unwatch();
 	ww_close(t);
 	free(pages);
 	return 0;
