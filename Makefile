@@ -4,7 +4,16 @@
 #   make check-san       the same suite built with ASan + UBSan
 #   make demo            build and run the demo
 #   make install         PREFIX=/usr/local DESTDIR= ...
+#   make cross           everything (make all) for aarch64 with Debian's cross compiler
+#                        (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross) into
+#                        $(BUILD)-aarch64, then checks with readelf that every
+#                        library and program is AArch64.  Builds, does not run:
+#                        CROSS_RUN='qemu-aarch64 -L /usr/aarch64-linux-gnu' also
+#                        runs `writewatch --version` and `writewatch probe`.
+#                        CROSS=<triplet->, CROSS_ARCH, CROSS_MACHINE (readelf's
+#                        Machine:) and CROSS_BUILD select another target or dir.
 #   WERROR=1             warnings are errors (CI sets it)
+#   CC=, AR=             compiler and archiver (make's defaults: cc, ar)
 
 # The version is set once, in include/writewatch.h.
 ver_field     = $(shell sed -n 's/^\#define WW_VERSION_$(1) \([0-9]*\)$$/\1/p' include/writewatch.h)
@@ -50,7 +59,7 @@ HEADERS    := $(wildcard include/*.h include/writewatch/*.h)
 SHARED     := $(BUILD)/libwritewatch.so.$(VERSION)
 STATIC     := $(BUILD)/libwritewatch.a
 
-.PHONY: all lib check check-san demo install uninstall clean
+.PHONY: all lib check check-san demo install uninstall clean cross
 all: lib $(TESTS) $(if $(TOOL_SRCS),$(TOOL)) $(EXAMPLES) $(BENCHES)
 lib: $(SHARED) $(STATIC) $(BUILD)/writewatch.pc
 
@@ -66,7 +75,7 @@ $(SHARED): $(LIB_OBJS) src/libwritewatch.map
 
 $(STATIC): $(LIB_OBJS)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(BUILD)/writewatch.pc: writewatch.pc.in Makefile include/writewatch.h
 	@mkdir -p $(@D)
@@ -89,7 +98,7 @@ $(BUILD)/tools/%.o: tools/%.c
 	$(CC) $(CFLAGS) $(BASEFLAGS) $(TOOL_PRIV) -Itools -Itools/measure -c -o $@ $<
 $(MEASURE_LIB): $(MEASURE_OBJS)
 	rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 $(BUILD)/bench/%: bench/%.c $(MEASURE_LIB) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -Itools/measure $(LDFLAGS) -o $@ $< $(MEASURE_LIB) $(STATIC) $(LDLIBS)
@@ -105,6 +114,31 @@ check-san:
 
 demo: all
 	$(TOOL) demo
+
+# Cross build: a sub-make with the cross tools, then the architecture of
+# everything it built (every archive member, too) checked with readelf.
+CROSS         ?= aarch64-linux-gnu-
+CROSS_ARCH    ?= aarch64
+CROSS_MACHINE ?= AArch64
+CROSS_BUILD   ?= $(BUILD)-$(CROSS_ARCH)
+CROSS_RUN     ?=
+cross:
+	$(MAKE) CC=$(CROSS)gcc AR=$(CROSS)ar BUILD=$(CROSS_BUILD) WERROR=$(WERROR) all
+	@bad=0; n=0; \
+	for f in $(CROSS_BUILD)/libwritewatch.so.$(VERSION) $(CROSS_BUILD)/libwritewatch.a \
+		 $(CROSS_BUILD)/tools/libmeasure.a $(CROSS_BUILD)/writewatch \
+		 $(TESTS:$(BUILD)/%=$(CROSS_BUILD)/%) $(EXAMPLES:$(BUILD)/%=$(CROSS_BUILD)/%) \
+		 $(BENCHES:$(BUILD)/%=$(CROSS_BUILD)/%); do \
+		m=$$(LC_ALL=C readelf -h "$$f" 2>/dev/null | sed -n 's/^ *Machine: *//p' | sort -u); \
+		n=$$((n + 1)); \
+		if [ "$$m" != "$(CROSS_MACHINE)" ]; then echo "cross: $$f: Machine '$$m', want $(CROSS_MACHINE)" >&2; bad=1; fi; \
+	done; \
+	[ $$bad = 0 ] || exit 1; \
+	echo "cross: $$n files in $(CROSS_BUILD) are $(CROSS_MACHINE)"
+ifneq ($(strip $(CROSS_RUN)),)
+	$(CROSS_RUN) $(CROSS_BUILD)/writewatch --version
+	$(CROSS_RUN) $(CROSS_BUILD)/writewatch probe
+endif
 
 MAN3 := $(wildcard man/*.3)
 MAN1 := $(wildcard man/*.1)
@@ -136,7 +170,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/writewatch 2>/dev/null
 
 clean:
-	rm -rf $(BUILD) build-san
+	rm -rf $(BUILD) build-san $(BUILD)-aarch64
 
 # Header dependencies recorded by -MMD.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
