@@ -133,7 +133,7 @@ static int async_unwatch(struct ww_tracker *t, struct ww_range *r, uintptr_t sta
 	 */
 	ret = ww_k_uffd_wp(t->uffd, start, end - start, false, false);
 	if (ret && !gone)
-		return ret;
+		return ww_uffd_wp_err(ret);    /* -EFAULT: replaced, the core retries as gone */
 	ret = ww_k_uffd_unregister(t->uffd, start, end - start);
 	return gone ? 0 : ret;
 }
@@ -169,8 +169,17 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 		if (reset && r->hugetlb) {
 			int ret = ww_k_uffd_wp(t->uffd, st->vec[i].start,
 					       st->vec[i].end - st->vec[i].start, true, false);
-			if (ret)
-				return ret;
+			/*
+			 * Runs before this one are re-armed already: hand them
+			 * over and stop here (the next call meets the error
+			 * again, with nothing of its own reset yet).
+			 */
+			if (ret && !i)
+				return ww_uffd_wp_err(ret);
+			if (ret) {
+				*walk_end = st->vec[i].start;
+				return i;
+			}
 		}
 	}
 	*walk_end = arg.walk_end;
@@ -179,7 +188,7 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 
 static int async_reset(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end)
 {
-	return ww_k_uffd_wp(t->uffd, start, end - start, true, false);
+	return ww_uffd_wp_err(ww_k_uffd_wp(t->uffd, start, end - start, true, false));
 }
 
 static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr_t start,
@@ -190,7 +199,14 @@ static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr
 	 * already succeed; populating for write makes every page present and
 	 * written (a removed marker alone would leave untouched pages unreported).
 	 */
-	return ww_k_populate_write(start, end - start);
+	int ret = ww_k_populate_write(start, end - start);
+
+	/*
+	 * EFAULT is populate's SIGBUS (a file shorter than the mapping, no free
+	 * huge page): the memory is still ours, and -EFAULT would tell the core
+	 * it was replaced.
+	 */
+	return ret == -EFAULT ? -ENOMEM : ret;
 }
 
 const struct ww_backend_ops ww_uffd_async_ops = {

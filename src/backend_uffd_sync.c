@@ -89,12 +89,6 @@ static int prefault(struct sync_state *st, uintptr_t start, size_t len)
 
 /* ---- ops ---- */
 
-/* A protect ioctl finding no VMA registered with us: the memory was replaced. */
-static int wp_err(int ret)
-{
-	return ret == -ENOENT ? -EFAULT : ret;
-}
-
 /* The sticky error of the tracker (its userfaultfd is gone) or of range b. */
 static int sync_broken(struct sync_state *st, struct sync_bits *b)
 {
@@ -285,7 +279,7 @@ static int sync_unwatch(struct ww_tracker *t, struct ww_range *r, uintptr_t star
 	if (!gone) {
 		ret = disarm(st, b, start, end);
 		if (ret && !atomic_load(&st->err))
-			return ret;     /* still protected: the core keeps the range */
+			return ww_uffd_wp_err(ret);   /* the core keeps the range, or (-EFAULT) drops it as gone */
 	}
 	ww_sync_unpublish(st, r->start);
 	ww_sync_bits_free(b);
@@ -326,7 +320,7 @@ static int rearm(struct sync_state *st, struct sync_bits *b, uintptr_t start, ui
 	if (ret)
 		ww_sync_bits_mark(b, start, end, true);
 	pthread_mutex_unlock(&st->plock);
-	return wp_err(ret);
+	return ww_uffd_wp_err(ret);
 }
 
 /* Runs of set bits of [*at, last) into out[0..max_out), at most max_pages bits. */
@@ -413,7 +407,7 @@ static int sync_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr_
 	/* As the fault thread does: unprotect, mark, and only then wake blocked writers. */
 	ret = ww_k_uffd_wp(st->uffd, start, end - start, false, true);
 	if (ret)
-		return wp_err(ret);
+		return ww_uffd_wp_err(ret);
 	ww_sync_bits_mark(b, start, end, true);
 	return ww_k_uffd_wake(st->uffd, start, end - start);
 }

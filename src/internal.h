@@ -13,6 +13,7 @@
 #define WW_INTERNAL_H
 
 #include <pthread.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -127,6 +128,15 @@ void ww_why(char *why, size_t whylen, const char *fmt, ...)
 const char *ww_errno_name(int err, char *buf, size_t len);
 /* userfaultfd features, or -EOPNOTSUPP with a one-line reason why none can be had. */
 int ww_uffd_probe(uint64_t *features, char *why, size_t whylen);
+/*
+ * UFFDIO_WRITEPROTECT stops with ENOENT at a VMA not registered for
+ * write-protect: memory of the range was replaced behind our back, which
+ * the core expects as -EFAULT (it then drops the range).
+ */
+static inline int ww_uffd_wp_err(int ret)
+{
+	return ret == -ENOENT ? -EFAULT : ret;
+}
 /* Copy a sized struct to dst (its size field first); returns the bytes filled. */
 size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
 /* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */

@@ -343,7 +343,8 @@ long ww_k_vma_page_size(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
 	close(fd);
 	if (ret == -ENOENT)
 		return -ENOMEM;
-	if (ret == -ENOTTY || ret == -EINVAL)
+	/* ENOSYS: an emulator (qemu-user) or a seccomp filter that lacks the ioctl. */
+	if (ret == -ENOTTY || ret == -EINVAL || ret == -ENOSYS)
 		return vma_smaps(addr, vma_end, hugetlb);
 	if (ret < 0)
 		return ret;

@@ -36,10 +36,20 @@ int ww_range_drop(struct ww_tracker *t, size_t i, bool gone)
 	struct ww_range *r = t->ranges[i];
 	int ret = t->ops->unwatch(t, r, r->start, r->end, gone);
 
+	/*
+	 * -EFAULT: the backend found part of the range replaced by a mapping
+	 * that is not ours (still mapped, so the msync check missed it).  What
+	 * it could undo is undone; the rest is handled as gone, which succeeds:
+	 * the caller asked to stop watching and nothing is watched any more.
+	 */
+	if (ret == -EFAULT && !gone) {
+		gone = true;
+		ret = t->ops->unwatch(t, r, r->start, r->end, true);
+	}
 	if (ret && !gone)
 		return ret;
 	ww_range_remove_at(t, i);
-	return ret;
+	return gone ? 0 : ret;
 }
 
 /* ---- registry ---- */

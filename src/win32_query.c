@@ -53,6 +53,12 @@ static struct walloc *enter_target(PVOID base, SIZE_T size, size_t *i0, size_t *
 	return a;
 }
 
+/*
+ * An error a GetWriteWatch with reset met after it had reset pages (which it
+ * returned): the next GetWriteWatch fails with it.  Under the layer's lock.
+ */
+static int deferred_err;
+
 struct out {
 	void **v;
 	size_t cap;
@@ -189,12 +195,19 @@ WW_API UINT ww_win32_GetWriteWatch(DWORD flags, PVOID base, SIZE_T size, PVOID *
 	a = enter_target(base, size, &i0, &i1);
 	if (!a)
 		return (UINT)-1;
+	ret = deferred_err;
+	deferred_err = 0;
 	for (i = i0; i < i1 && o.n < o.cap && !ret; i = j) {
 		j = ww32_run_end(a, i, i1);
 		if (ww32_page_watched(a, i))
 			ret = emit_watched(a, i, j, &o, reset);
 		else
 			emit_unwatched(a, i, j, &o, reset);
+	}
+	/* Pages already reset are the caller's: a short answer now, the error next time. */
+	if (ret && reset && o.n) {
+		deferred_err = ret;
+		ret = 0;
 	}
 	ww32_leave();
 	if (ret)

@@ -74,6 +74,24 @@ static void fz_hang_report(char *why, size_t len)
 	}
 }
 
+static pid_t fz_parent;    /* the fuzzer's own process (fork children report as such) */
+
+/* A store the model allowed faulted: what the model and the kernel say of the page. */
+static void fz_segv_report(char *why, size_t len, const siginfo_t *si)
+{
+	long i = ((char *)si->si_addr - g.base) / (long)g.page;
+	int n = snprintf(why, len, "SIGSEGV (%s) at %p (window page %ld): memory the contract "
+			 "leaves usable is not", si->si_code == SEGV_MAPERR ? "not mapped" :
+			 "no access", si->si_addr, i);
+	const struct fz_page *p = i >= 0 && (size_t)i < g.npages ? &g.pg[i] : NULL;
+
+	if (p && n < (int)len)
+		snprintf(why + n, len - n, "; model: mapped %d ro %d unsure %d replaced %d "
+			 "watched %d (%s) kind %d; %s", p->mapped, p->ro, p->unsure, p->replaced,
+			 p->watched, fz_st_name(p->st), p->kind, getpid() == fz_parent ? "parent" :
+			 "fork child");
+}
+
 static void fz_on_signal(int sig, siginfo_t *si, void *uc)
 {
 	char why[512];
@@ -82,10 +100,7 @@ static void fz_on_signal(int sig, siginfo_t *si, void *uc)
 	if (sig == SIGALRM)
 		fz_hang_report(why, sizeof(why));
 	else
-		snprintf(why, sizeof(why), "SIGSEGV (%s) at %p (window page %ld): memory the "
-			 "contract leaves usable is not",
-			 si->si_code == SEGV_MAPERR ? "not mapped" : "no access", si->si_addr,
-			 (long)(((char *)si->si_addr - g.base) / (long)g.page));
+		fz_segv_report(why, sizeof(why), si);
 	fz_dump(why);
 	_exit(1);
 }
@@ -285,6 +300,7 @@ int main(void)
 	bool verbose = getenv("FUZZ_VERBOSE") && *getenv("FUZZ_VERBOSE") != '0';
 	double t0;
 
+	fz_parent = getpid();
 	g.seed = s && *s ? strtoull(s, NULL, 0) : (unsigned long long)time(NULL) * 2654435761u ^
 		 (unsigned long long)getpid() << 32;
 	printf("seed=%llu\n", g.seed);

@@ -291,27 +291,32 @@ static void fz_op_replace(void)
 	fz_map(a, b, kind, true);
 }
 
-/* The protection moved pages keep (mprotect: not written since the reset: read-only). */
-static void fz_moved_prot(struct fz_page *dst, const struct fz_page *src)
+/*
+ * The protection moved pages keep (mprotect: not written since the reset:
+ * read-only).  live: the source's range was the original mapping before the
+ * move; if not, the library's resets still protected its pages although the
+ * model stopped following them, so their protection is unknown.
+ */
+static void fz_moved_prot(struct fz_page *dst, const struct fz_page *src, bool live)
 {
 	dst->ro = src->ro;
 	dst->unsure = src->unsure;
 	if (!fz_is_mp() || !src->watched)
 		return;
-	if (src->replaced || (src->st != FZ_CLEAN && src->st != FZ_DIRTY))
+	if (!live || src->replaced || (src->st != FZ_CLEAN && src->st != FZ_DIRTY))
 		dst->unsure = 1;
 	else if (src->st == FZ_CLEAN)
 		dst->ro = 1;
 }
 
 /* Page a moved to d (its model goes along; a watched source is gone from its range). */
-static void fz_move_page(size_t a, size_t d)
+static void fz_move_page(size_t a, size_t d, bool live)
 {
 	struct fz_page *dst = &g.pg[d], *src = &g.pg[a];
 
 	dst->mapped = 1;
 	dst->kind = src->kind;
-	fz_moved_prot(dst, src);
+	fz_moved_prot(dst, src, live);
 	fz_replaced(a, a + 1);
 	src->mapped = src->ro = src->unsure = src->stale = 0;
 }
@@ -324,12 +329,15 @@ static bool fz_page_mapped_now(size_t i)
 static void fz_op_mremap(void)
 {
 	size_t a, b, d = 0, n;
+	bool live[16];
 	void *p;
 	int tries;
 
 	if (!fz_pick_span(fz_movable, 16, &a, &b))
 		return;
 	n = b - a;
+	for (size_t j = 0; j < n; j++)  /* before any page moves: moving one replaces its range */
+		live[j] = fz_page_live(a + j);
 	for (tries = 0; tries < 16; tries++) {
 		d = fz_rand(g.npages - n + 1);
 		if (fz_all(d, d + n, fz_is_free))
@@ -341,7 +349,7 @@ static void fz_op_mremap(void)
 	p = mremap(fz_addr(a), n * g.page, n * g.page, MREMAP_MAYMOVE | MREMAP_FIXED, fz_addr(d));
 	if (p != MAP_FAILED) {
 		for (size_t j = 0; j < n; j++)
-			fz_move_page(a + j, d + j);
+			fz_move_page(a + j, d + j, live[j]);
 		return;
 	}
 	/* A move over several VMAs may stop part way (Linux 6.17+): see what moved. */
@@ -350,7 +358,7 @@ static void fz_op_mremap(void)
 		bool at_src = fz_page_mapped_now(a + j), at_dst = fz_page_mapped_now(d + j);
 
 		if (at_dst && !at_src)
-			fz_move_page(a + j, d + j);
+			fz_move_page(a + j, d + j, live[j]);
 		else if (at_dst || !at_src)
 			tt_fail("mremap failed and left page %zu mapped %d, %zu mapped %d",
 				a + j, at_src, d + j, at_dst);
