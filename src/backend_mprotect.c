@@ -7,13 +7,18 @@
  * (Wine, Boehm GC ...).  This file holds the operations, run under t->lock.
  *
  * Lost-write freedom (the contract's order):
- *   fault:      (1) mprotect the page writable, (2) THEN set its bit;
+ *   fault:      (1) set the page's bit, (2) mprotect it writable, (3) set
+ *               the bit again;
  *   get+reset:  (1) atomically clear the bits it reports, (2) THEN re-protect
- *               exactly those pages, one mprotect per contiguous run.
- * A page is writable with its bit clear only inside a fault path about to
- * set the bit, or between (1) and (2) of a get that is reporting it anyway.
- * So whenever an mprotect() that makes pages writable fails part way, the
- * pages it did make writable are marked written (mp_mark_writable()).
+ *               those pages (per run, or the whole walk).
+ * A store can only go through a writable page, and a page becomes writable
+ * only after its bit was set (1), so a get after the store sees the bit,
+ * unless a reset cleared it meanwhile: then the store raced with the reset,
+ * and (3), after the page became writable, sets the bit again.  A page is
+ * writable with its bit clear only between (1) and (2) of a get that is
+ * reporting it anyway, or inside a fault path about to do (3).  So whenever
+ * an mprotect() that makes pages writable fails part way, the pages it did
+ * make writable are marked written (mp_mark_writable()).
  *
  * Application protections: at watch time /proc/self/maps gives each page's
  * protection and backing ("segments").  Pages that were not writable are
@@ -248,82 +253,6 @@ static int mp_restore(struct mp_state *st, uintptr_t a, uintptr_t b, bool gone)
 
 /* ---- learning protections ---- */
 
-/* Move the start of segment v up to at, keeping its file offset in step. */
-static void mp_seg_trim_front(struct ww_vma *v, uintptr_t at)
-{
-	if (ww_vma_has_file(v))
-		v->offset += at - v->start;
-	v->start = at;
-}
-
-static int mp_maywrite_cb(const struct ww_vma *v, void *arg)
-{
-	(void)arg;
-	return !(v->prot & PROT_WRITE) && !v->maywrite ? -EPERM : 0;
-}
-
-/*
- * Any non-writable VMA over [a, b) without VM_MAYWRITE?  Such memory can
- * never be written (read-only file mapping): -EPERM, as the userfaultfd
- * backends answer.
- */
-static int mp_check_maywrite(uintptr_t a, uintptr_t b)
-{
-	return ww_vmas_each(a, b, WW_VMAS_SMAPS, mp_maywrite_cb, NULL);
-}
-
-/*
- * Segments of [a, b) from /proc/self/maps, in place in v[0..n): neighbours
- * with one protection and one backing merged.  Returns how far they cover
- * without a hole; *readonly tells whether some part is not writable.
- */
-static uintptr_t mp_merge_segs(struct ww_vma *v, size_t *n, uintptr_t a, uintptr_t b,
-			       bool *readonly)
-{
-	size_t i, k = 0;
-	uintptr_t at = a;
-
-	for (i = 0; i < *n && v[i].start <= at; i++) {
-		struct ww_vma cur = v[i];
-
-		if (cur.start < at)
-			mp_seg_trim_front(&cur, at);
-		if (cur.end > b)
-			cur.end = b;
-		*readonly |= !(cur.prot & PROT_WRITE);
-		if (k && v[k - 1].prot == cur.prot && ww_vma_same_backing(&v[k - 1], &cur, at))
-			v[k - 1].end = cur.end;
-		else
-			v[k++] = cur;
-		at = cur.end;
-	}
-	*n = k;
-	return at;
-}
-
-/* Segments of [a, b): -ENOMEM on a hole, -EPERM if some part can never be written. */
-static int mp_learn(uintptr_t a, uintptr_t b, struct ww_vma **out, size_t *nout)
-{
-	struct ww_vma *v;
-	size_t n;
-	bool readonly = false;
-	int ret = ww_vmas_get(a, b, 0, &v, &n);
-
-	if (ret)
-		return ret;
-	if (mp_merge_segs(v, &n, a, b, &readonly) < b)
-		ret = -ENOMEM;
-	if (!ret && readonly)
-		ret = mp_check_maywrite(a, b);
-	if (ret) {
-		free(v);
-		return ret;
-	}
-	*out = v;
-	*nout = n;
-	return 0;
-}
-
 /* ---- backend operations ---- */
 
 static int mp_probe(char *why, size_t whylen)
@@ -349,7 +278,7 @@ static int mp_watch(struct ww_tracker *t, struct ww_range *r)
 	int ret = ww_mp_ensure_handler();
 
 	if (!ret)
-		ret = mp_learn(r->start, r->end, &segs, &nsegs);
+		ret = ww_mp_learn(r->start, r->end, &segs, &nsegs);
 	if (ret)
 		return ret;
 	st = mp_state_new(r->start, r->end, r->pagesize, segs, nsegs);
@@ -439,7 +368,7 @@ static int mp_split(struct ww_tracker *t, struct ww_range *r, struct ww_range *t
 	if (!segs)
 		return -ENOMEM;
 	memcpy(segs, st->segs + first, nsegs * sizeof(*segs));
-	mp_seg_trim_front(&segs[0], cut);
+	ww_mp_seg_trim_front(&segs[0], cut);
 	nst = mp_state_new(cut, tail->end, st->pagesize, segs, nsegs);
 	free(segs);
 	if (!nst)
@@ -478,8 +407,8 @@ static int mp_rearm_runs(struct mp_state *st, const struct ww_region *runs, size
  * merges the VMAs back, which is what a plain mprotect tracker does.  With
  * many runs per page walked, the whole walk is cheaper.  It also protects
  * pages that were not reported: a write racing with that lands on a page
- * whose bit its fault sets (after making it writable, before or after our
- * call), so it is reported by a later get, never lost.
+ * whose bit its fault sets (before and after making it writable, so on
+ * either side of our call), so it is reported by a later get, never lost.
  */
 #define MP_WHOLE_WALK_PAGES_PER_RUN 2048
 

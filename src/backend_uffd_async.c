@@ -10,7 +10,7 @@
  * page-table walk under the page-table lock: get-and-reset is atomic per
  * page, and the TLB flush is done before the ioctl returns.
  *
- * Kernel bugs steered around (design.md):
+ * Kernel bugs steered around:
  * - PM_SCAN_WP_MATCHING is always given a non-empty vec (a NULL vec oopsed
  *   on partial THP/hugetlb before 6.17);
  * - hugetlb ranges are armed and re-armed with UFFDIO_WRITEPROTECT, never by

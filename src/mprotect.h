@@ -91,4 +91,14 @@ void ww_mp_note_restored(void);
  */
 int ww_mp_protect(struct mp_state *st, uintptr_t a, uintptr_t b, bool writable);
 
+/* ---- mprotect_segs.c (normal context) ---- */
+
+/* Move the start of segment v up to at, keeping its file offset in step. */
+void ww_mp_seg_trim_front(struct ww_vma *v, uintptr_t at);
+/*
+ * The segments of [a, b) in a malloc'd array: -ENOMEM on a hole, -EPERM if
+ * some part can never be written (read-only without VM_MAYWRITE).
+ */
+int ww_mp_learn(uintptr_t a, uintptr_t b, struct ww_vma **out, size_t *nout);
+
 #endif /* WW_MPROTECT_H */

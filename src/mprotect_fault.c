@@ -95,6 +95,14 @@ static bool mp_fault(struct mp_state *st, uintptr_t addr)
 	seg = mp_seg_find(st, page);
 	if (!seg || !(seg->prot & PROT_WRITE))
 		return false;           /* the application's own read-only page */
+	/*
+	 * Mark, unprotect, mark again.  The first mark: once the page is
+	 * writable another thread's store goes through without faulting, and a
+	 * get after that store must see the page.  The second: a reset may
+	 * clear the bit and protect the page between the first mark and our
+	 * unprotect, which then leaves the page writable; its bit must be set.
+	 */
+	mp_bits(st, page, page + st->pagesize, true);
 	if (!ww_k_mprotect(page, st->pagesize, seg->prot)) {
 		mp_bits(st, page, page + st->pagesize, true);
 		return true;
@@ -107,6 +115,7 @@ static bool mp_fault(struct mp_state *st, uintptr_t addr)
 	 */
 	a = seg->start > lo ? seg->start : lo;
 	b = seg->end < hi ? seg->end : hi;
+	mp_bits(st, a, b, true);
 	ret = ww_k_mprotect(a, b - a, seg->prot);
 	mp_bits(st, a, b, true);
 	return !ret;

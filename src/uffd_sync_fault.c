@@ -110,6 +110,15 @@ static void resolve_fault(struct sync_state *st, uintptr_t addr)
 	if (ww_uffd_sync_debug & WW_UFFD_SYNC_DEBUG_BASE_UNPROTECT)
 		size = ww_page_size();
 	page = ww_align_down(addr, size);
+	/*
+	 * Record the write BEFORE the page becomes writable: another thread's
+	 * store may go through as soon as it is, without a fault of its own,
+	 * and a get that follows that store must see the page.  No reset can
+	 * come in between (resets re-arm under plock, which we hold), so the
+	 * bit set here is never cleared before the unprotect.  If the unprotect
+	 * then fails, the page is over-reported at worst.
+	 */
+	mark_written(st, page, page + size);
 	ret = unprotect(st, addr, &page, &size);
 	/*
 	 * ENOENT: the VMA is no longer registered with us (unwatched, or
@@ -121,12 +130,7 @@ static void resolve_fault(struct sync_state *st, uintptr_t addr)
 		unresolved(st, page, size);
 		return;
 	}
-	/*
-	 * Unprotect BEFORE recording the write: a get+reset in between misses
-	 * the bit but also leaves the page alone, so the write is reported by
-	 * the next get.  The writer is woken only once the bit is set, so a get
-	 * it makes after its write returns always sees that write.
-	 */
+	/* A huge page lifted whole: its unit may be larger than what was marked. */
 	if (!ret)
 		mark_written(st, page, page + size);
 	ww_k_uffd_wake(st->uffd, page, size);

@@ -320,6 +320,7 @@ int main(void)
 		struct fz_op *op = fz_pick_op();
 
 		alarm(FZ_OP_TIMEOUT);
+		fz_writers_guard();
 		op->fn();
 		fz_check_registry(g.op % 64 == 0);
 		alarm(0);

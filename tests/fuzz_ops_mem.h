@@ -471,6 +471,27 @@ static void fz_op_burst(void)
 	fz_get_at(&c);
 }
 
+/*
+ * mprotect: once a writer's page is in a range that is gone or replaced, any
+ * call that drops the range (get, reset, unwatch, close) may leave the page
+ * read-only (a replacement is not ours to restore): stop the writers first.
+ */
+static void fz_writers_guard(void)
+{
+	if (!fz_is_mp() || !fz_writers_active())
+		return;
+	for (size_t j = 0; j < fw.nset; j++) {
+		long k = fz_range_of(fw.set[j]);
+
+		if (k >= 0 && fz_status((size_t)k) != FZ_LIVE) {
+			fz_log(false, "writers stop (page %zu is in a range that is not the watched "
+			       "mapping any more)", fw.set[j]);
+			fz_writers_stop();
+			return;
+		}
+	}
+}
+
 static void fz_op_writers(void)
 {
 	size_t set[FZ_WSET], a, b, n = 0;
