@@ -49,11 +49,13 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "arch.h"
 #include "internal.h"
 #include "kernel.h"
 #include "mprotect.h"
+#include "mprotect_debug.h"
 #include "procmaps.h"
 
 /* Watched ranges across all mprotect trackers of a process (a split takes one more). */
@@ -71,6 +73,7 @@ struct mp_slot {
 static _Atomic(struct mp_slot *) mp_slots;
 static _Atomic unsigned mp_hwm;                 /* slots [0, mp_hwm) may be in use */
 static _Atomic unsigned long mp_gen;            /* bumped at every change of coverage */
+unsigned int ww_mp_debug;                       /* test hooks: src/mprotect_debug.h */
 static _Atomic int mp_restored;                 /* some range was unwatched: see mp_retry() */
 static pthread_mutex_t mp_lock = PTHREAD_MUTEX_INITIALIZER;    /* slot allocation only */
 
@@ -104,6 +107,8 @@ static bool mp_fault(struct mp_state *st, uintptr_t addr)
 	 */
 	mp_bits(st, page, page + st->pagesize, true);
 	if (!ww_k_mprotect(page, st->pagesize, seg->prot)) {
+		if (ww_mp_debug & WW_MP_DEBUG_SLOW_FAULT)
+			nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
 		mp_bits(st, page, page + st->pagesize, true);
 		return true;
 	}

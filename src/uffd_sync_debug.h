@@ -20,6 +20,11 @@
 #define WW_UFFD_SYNC_DEBUG_BASE_UNPROTECT 4u
 /* Every unprotect the fault thread tries fails with ENOMEM. */
 #define WW_UFFD_SYNC_DEBUG_UNPROTECT_FAILS 8u
+/*
+ * The fault thread pauses 20 ms after it unprotects a page, before it wakes
+ * the writer: other threads' stores go through the page meanwhile.
+ */
+#define WW_UFFD_SYNC_DEBUG_SLOW_RESOLVE 16u
 
 extern unsigned int ww_uffd_sync_debug;
 

@@ -130,6 +130,8 @@ static void resolve_fault(struct sync_state *st, uintptr_t addr)
 		unresolved(st, page, size);
 		return;
 	}
+	if (!ret && (ww_uffd_sync_debug & WW_UFFD_SYNC_DEBUG_SLOW_RESOLVE))
+		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
 	/* A huge page lifted whole: its unit may be larger than what was marked. */
 	if (!ret)
 		mark_written(st, page, page + size);
