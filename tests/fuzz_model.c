@@ -178,14 +178,21 @@ static size_t fz_thp_size(void)
 	return sz;
 }
 
-/* A window far below the mmap base, so nothing else lands in its holes. */
+/*
+ * A window far below the mmap base, so nothing else lands in its holes: at
+ * 16 TiB, or (taken there: ASan's shadow memory) at 32 or 80 TiB, clear of
+ * ASan's shadow and allocator.
+ */
 static char *fz_window(size_t len, size_t align)
 {
-	uintptr_t hint = (uintptr_t)1 << 44;
-	void *p = mmap((void *)hint, len, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	static const uintptr_t hints[] = { (uintptr_t)1 << 44, (uintptr_t)2 << 44,
+					   (uintptr_t)5 << 44 };
+	void *p = MAP_FAILED;
 	uintptr_t at;
 
+	for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]) && p == MAP_FAILED; i++)
+		p = mmap((void *)hints[i], len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			 MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p == MAP_FAILED) {  /* a smaller address space: take what the kernel gives */
 		p = mmap(NULL, len + align, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			 -1, 0);
