@@ -135,8 +135,8 @@ struct ww_probe {
 					 * AUTO when the env var names no backend or the
 					 * backend it names cannot open here */
 	char env_backend[32];           /* WRITEWATCH_BACKEND as set ("" when unset) */
-	int env_error;                  /* -EINVAL: env var unknown; -EOPNOTSUPP: its backend
-					 * cannot open here; 0 otherwise */
+	int env_error;                  /* -EINVAL: env var unknown; the error ww_open() gets
+					 * when its backend cannot open here; 0 otherwise */
 	uint64_t uffd_features;         /* UFFDIO_API feature bits this kernel offers (0: no uffd) */
 	int uffd_error;                 /* 0, or the -errno that refused every userfaultfd */
 	int uffd_user_mode_only;        /* 1: only UFFD_USER_MODE_ONLY userfaultfds for this caller */

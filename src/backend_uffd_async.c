@@ -47,7 +47,14 @@ static int async_probe(char *why, size_t whylen)
 		       "CONFIG_PTE_MARKER_UFFD_WP)");
 		return -EOPNOTSUPP;
 	}
-	if (ww_k_pagemap_scan_probe(NULL) != 1) {
+	/*
+	 * When this process may not open its pagemap (not dumpable, unprivileged)
+	 * the ioctl cannot be tried: it came with WP_ASYNC in Linux 6.7, so take
+	 * it as there, and let the open report the refusal (cached here, a
+	 * refusal would outlive a later PR_SET_DUMPABLE).
+	 */
+	ret = ww_k_pagemap_scan_probe(NULL);
+	if (ret == 0) {
 		ww_why(why, whylen, "kernel lacks the PAGEMAP_SCAN ioctl (needs Linux >= 6.7)");
 		return -EOPNOTSUPP;
 	}

@@ -291,7 +291,7 @@ static void probe_choice(struct ww_probe *p)
 		p->env_error = -EINVAL;
 		p->chosen = WW_BACKEND_AUTO;
 	} else if (b != WW_BACKEND_AUTO) {
-		p->env_error = backend_try(b, NULL, 0) ? -EOPNOTSUPP : 0;
+		p->env_error = backend_try(b, NULL, 0);     /* what ww_open() will return */
 		p->chosen = p->env_error ? WW_BACKEND_AUTO : b;
 	}
 }

@@ -1,14 +1,34 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ww_probe_backend() says what ww_open() will do, and WW_BACKEND_AUTO falls
  * through every backend that cannot open, not only those the kernel lacks.
  * A non-dumpable unprivileged process may not open its own
  * /proc/self/pagemap, so uffd-async cannot open there although the kernel
  * has everything it needs.  Root drops to nobody in a child to get there.
+ * With WRITEWATCH_BACKEND naming a backend, ww_probe()'s env_error is the
+ * error ww_open(WW_BACKEND_AUTO) returns (old code: -EOPNOTSUPP for any).
  */
 #include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include "tt.h"
+
+/* With WRITEWATCH_BACKEND naming b, the probe's env_error is what ww_open(AUTO) returns. */
+static void check_env_named(enum ww_backend b)
+{
+	struct ww_probe p = { .size = sizeof(p) };
+	struct ww_tracker *t;
+	int ret;
+
+	setenv("WRITEWATCH_BACKEND", ww_backend_str(b), 1);
+	ret = ww_open(&t, WW_BACKEND_AUTO, 0);
+	if (!ret)
+		ww_close(t);
+	tt_ok(ww_probe(&p));
+	tt_check(p.env_error == ret, "WRITEWATCH_BACKEND=%s: probe env_error %d, ww_open(AUTO) %d",
+		 ww_backend_str(b), p.env_error, ret);
+	unsetenv("WRITEWATCH_BACKEND");
+}
 
 static int check_backends(void)
 {
@@ -26,7 +46,11 @@ static int check_backends(void)
 		tt_check(bi.available == !ret && bi.error == (ret ? ret : 0),
 			 "%s: probe says available=%d error=%d, open returns %d (%s)",
 			 ww_backend_str((enum ww_backend)b), bi.available, bi.error, ret, bi.reason);
+		if (ret)
+			fprintf(stderr, "%s refused: %s (%s)\n", ww_backend_str((enum ww_backend)b),
+				strerror(-ret), bi.reason);
 		refused += !!ret;
+		check_env_named((enum ww_backend)b);
 	}
 	unsetenv("WRITEWATCH_BACKEND");
 	tt_ok(ww_open(&t, WW_BACKEND_AUTO, 0));
