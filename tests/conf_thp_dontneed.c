@@ -13,10 +13,12 @@
  *
  * What could break it, on uffd-async: the write faulting a whole new THP into
  * the hole, or the read mapping the huge zero page there, neither
- * write-protected (PAGEMAP_SCAN neither reports nor protects a hole), so
- * that each reads as 512 written pages.  Linux 6.18 as run here does
- * neither, with this code or the code before issue 8's fixes; the test
- * guards the promise on kernels that might.
+ * write-protected, so that each reads as 512 written pages.  Linux 6.18 does
+ * exactly that in a hole not reset since the drop, where it is the drop's
+ * documented outcome (every dropped page reads as written until reset).
+ * Once a get+reset has re-armed the hole it does not happen here, with this
+ * code or the code before issue 8's fixes; the test guards the promise on
+ * kernels where it might.
  *
  * Runs until ITERATIONS rounds with a real THP were done (bounded by 60 s);
  * skips if THP is off or no huge page could be had in any round.
