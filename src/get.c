@@ -130,9 +130,7 @@ static ssize_t get_locked(struct ww_tracker *t, uintptr_t start, uintptr_t end,
 		uintptr_t cs, ce;
 
 		ww_clamp(r, start, end, &cs, &ce);
-		ret = scan_range(t, r, cs, ce, reset, s, &stop);
-		if (ret == -EFAULT)     /* the backend saw the memory replaced */
-			ww_range_drop(t, i, true);
+		ret = ww_range_failed(t, i, scan_range(t, r, cs, ce, reset, s, &stop));
 		if (ret < 0) {
 			*next = stop;
 			return get_failed(t, s, reset, ret);

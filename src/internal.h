@@ -165,6 +165,8 @@ void ww_range_remove_at(struct ww_tracker *t, size_t i);
 /* True when some of r's memory has been unmapped behind our back. */
 bool ww_range_gone(const struct ww_range *r);
 int ww_range_drop(struct ww_tracker *t, size_t i, bool gone);
+/* A backend's -EFAULT for range i (memory replaced): drop it as gone; returns err. */
+int ww_range_failed(struct ww_tracker *t, size_t i, int err);
 /* Checks for calls taking (t, addr, len); *end receives addr + len. */
 int ww_check_call(const struct ww_tracker *t, const void *addr, size_t len, uintptr_t *end);
 /* [start, end) covered by ranges without a gap: first index and count, else -ENOENT. */

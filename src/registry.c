@@ -52,6 +52,17 @@ int ww_range_drop(struct ww_tracker *t, size_t i, bool gone)
 	return gone ? 0 : ret;
 }
 
+/*
+ * A backend answered -EFAULT for range i: it saw the memory replaced, so the
+ * range is dropped as gone (the contract: later calls say -ENOENT).
+ */
+int ww_range_failed(struct ww_tracker *t, size_t i, int err)
+{
+	if (err == -EFAULT)
+		ww_range_drop(t, i, true);
+	return err;
+}
+
 /* ---- registry ---- */
 
 static uintptr_t range_end_of(const void *arr, size_t i)

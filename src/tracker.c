@@ -298,9 +298,7 @@ static int for_each_part(struct ww_tracker *t, void *addr, size_t len, range_op 
 		uintptr_t cs, ce;
 
 		ww_clamp(r, (uintptr_t)addr, end, &cs, &ce);
-		ret = op(t, r, cs, ce);
-		if (ret == -EFAULT)     /* the backend saw the memory replaced */
-			ww_range_drop(t, i, true);
+		ret = ww_range_failed(t, i, op(t, r, cs, ce));
 	}
 	pthread_mutex_unlock(&t->lock);
 	return ret;

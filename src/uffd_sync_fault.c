@@ -92,8 +92,7 @@ static void unresolved(struct sync_state *st, uintptr_t page, size_t size)
 {
 	struct timespec delay = { .tv_nsec = 10 * 1000 * 1000 };
 
-	mark_broken(st, page, page + size);
-	mark_written(st, page, page + size);
+	mark_broken(st, page, page + size);     /* marked written already, before the unprotect */
 	if (ww_k_uffd_unregister(st->uffd, page, size))
 		nanosleep(&delay, NULL);
 	ww_k_uffd_wake(st->uffd, page, size);
@@ -103,7 +102,7 @@ static void unresolved(struct sync_state *st, uintptr_t page, size_t size)
 static void resolve_fault(struct sync_state *st, uintptr_t addr)
 {
 	struct sync_entry *e = ww_sync_tab_lookup(st, addr);
-	size_t size = e ? (size_t)1 << e->bits->shift : ww_page_size();
+	size_t size = e ? (size_t)1 << e->bits->shift : ww_page_size(), marked;
 	uintptr_t page;
 	int ret;
 
@@ -119,6 +118,7 @@ static void resolve_fault(struct sync_state *st, uintptr_t addr)
 	 * then fails, the page is over-reported at worst.
 	 */
 	mark_written(st, page, page + size);
+	marked = size;
 	ret = unprotect(st, addr, &page, &size);
 	/*
 	 * ENOENT: the VMA is no longer registered with us (unwatched, or
@@ -132,8 +132,8 @@ static void resolve_fault(struct sync_state *st, uintptr_t addr)
 	}
 	if (!ret && (ww_uffd_sync_debug & WW_UFFD_SYNC_DEBUG_SLOW_RESOLVE))
 		nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
-	/* A huge page lifted whole: its unit may be larger than what was marked. */
-	if (!ret)
+	/* A huge page lifted whole is larger than what was marked. */
+	if (!ret && size != marked)
 		mark_written(st, page, page + size);
 	ww_k_uffd_wake(st->uffd, page, size);
 }
