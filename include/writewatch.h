@@ -95,6 +95,28 @@ int ww_prepare_write(struct ww_tracker *t, void *addr, size_t len);
 /* Tracking granularity of the watched range holding addr, in bytes. */
 ssize_t ww_granularity(struct ww_tracker *t, void *addr);
 
+/* ---- snapshots ---- */
+
+struct ww_snapshot;                     /* opaque */
+
+/*
+ * Save the content of [addr, addr+len) (only its populated pages, on private
+ * anonymous memory) and arm tracking of it on t: with a new watch when no
+ * part of the range is watched (ww_snapshot_free() removes it), else over
+ * the existing watch, which must cover the whole range (it is reset).
+ * The range's writers must be quiescent during the call.
+ */
+int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len, struct ww_snapshot **out);
+/*
+ * Put back exactly the pages written, dropped or populated since the take or
+ * the last restore, and re-arm them.  Writers must be quiescent.  Returns the
+ * number of pages restored (in the range's granularity).  On failure the
+ * pages not yet restored still read as written, so a later restore finishes.
+ */
+ssize_t ww_snapshot_restore(struct ww_snapshot *s);
+/* Free (and unwatch, when take watched the range).  NULL is a no-op. */
+void ww_snapshot_free(struct ww_snapshot *s);
+
 /* ---- what this machine offers ---- */
 
 /*

@@ -64,6 +64,25 @@ int ww_k_mapped(uintptr_t start, size_t len);
  */
 long ww_k_vma_page_size(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb);
 
+/* ---- kernel_mem.c ---- */
+
+/*
+ * Runs of [start, end) whose page-table entries hold something (categories
+ * PAGE_IS_PRESENT and/or PAGE_IS_SWAPPED, with PAGE_IS_PFNZERO on the zero
+ * page; a uffd-wp marker on a hole and a migration entry read as SWAPPED
+ * too) into out[0..max).  The per-page fallback never reports PFNZERO.  PAGEMAP_SCAN on
+ * the pagemap fd, else its per-page entries.  *walk_end: where it stopped.
+ */
+long ww_k_populated(int fd, uintptr_t start, uintptr_t end, struct page_region *out,
+		    size_t max, uintptr_t *walk_end);
+/* mincore(2): one byte a base page, bit 0 set when resident. */
+int ww_k_mincore(uintptr_t start, size_t len, unsigned char *vec);
+int ww_k_dontneed(uintptr_t start, size_t len);
+/* 0 when no swap is configured (SwapTotal 0), 1 when some is or it is unknown. */
+int ww_k_swap_active(void);
+/* Physical memory in bytes. */
+long ww_k_phys_bytes(void);
+
 /* uname -r into buf; "major.minor" as numbers. */
 int ww_k_release(char *buf, size_t len, int *major, int *minor);
 
