@@ -274,6 +274,33 @@ int ww_k_pagemap_scan_probe(uint32_t *categories)
 	return ret;
 }
 
+int ww_k_pagemap_scan_probe_fd(int fd, uint32_t *categories)
+{
+	struct page_region vec[1];
+	struct pm_scan_arg arg;
+	uint32_t ok = 0;
+	int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		long r;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.size = sizeof(arg);
+		arg.vec = (uintptr_t)vec;
+		arg.vec_len = 1;
+		arg.return_mask = 1u << bit;
+		r = ww_k_pagemap_scan(fd, &arg);
+		if (r == -ENOTTY || (bit == 0 && r == -EINVAL))
+			return 0;       /* no PAGEMAP_SCAN at all */
+		if (r >= 0)
+			ok |= 1u << bit;
+		else if (r != -EINVAL)
+			return (int)r;
+	}
+	*categories = ok;
+	return 1;
+}
+
 int ww_k_mprotect(uintptr_t start, size_t len, int prot)
 {
 	return mprotect((void *)start, len, prot) ? -errno : 0;

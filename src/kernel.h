@@ -47,6 +47,11 @@ int ww_k_pagemap_open(pid_t pid);
 long ww_k_pagemap_scan(int fd, struct pm_scan_arg *arg);
 /* 1 if the kernel has PAGEMAP_SCAN, 0 if not; *categories gets the accepted bits. */
 int ww_k_pagemap_scan_probe(uint32_t *categories);
+/*
+ * The same on an open pagemap fd of any process, with an empty range (the
+ * kernel checks the masks before it walks): 1, 0 or -errno.
+ */
+int ww_k_pagemap_scan_probe_fd(int fd, uint32_t *categories);
 
 int ww_k_mprotect(uintptr_t start, size_t len, int prot);
 /* Fault [start, start+len) in for writing without changing its contents (Linux >= 5.14). */
