@@ -72,12 +72,8 @@ double series_rate(const struct series *s, size_t i)
 	return dt > 0 ? (double)s->iv[i].pages / dt : 0;
 }
 
-/*
- * The union of run lists a and b into out (room for na + nb): ascending,
- * merged.  Returns its length; *pages gets its size in pages.
- */
-static size_t run_union(const struct series_run *a, size_t na, const struct series_run *b,
-			size_t nb, struct series_run *out, uint64_t *pages)
+size_t series_union(const struct series_run *a, size_t na, const struct series_run *b,
+		    size_t nb, struct series_run *out, uint64_t *pages)
 {
 	size_t i = 0, j = 0, k = 0;
 
@@ -113,7 +109,7 @@ uint64_t series_distinct(const struct series *s, size_t i, size_t j)
 			free(acc);
 			return 0;
 		}
-		n = run_union(acc, n, iv->runs, iv->nruns, tmp, &pages);
+		n = series_union(acc, n, iv->runs, iv->nruns, tmp, &pages);
 		free(acc);
 		acc = tmp;
 	}

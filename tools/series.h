@@ -61,6 +61,12 @@ double series_rate(const struct series *s, size_t i);
  * and do not overlap.  Fills at most max into w; returns the count or -errno.
  */
 int series_windows(const struct series *s, struct series_window *w, size_t max);
+/*
+ * The union of run lists a and b into out (room for na + nb): ascending,
+ * merged.  Returns its length; *pages gets its size in pages.
+ */
+size_t series_union(const struct series_run *a, size_t na, const struct series_run *b,
+		    size_t nb, struct series_run *out, uint64_t *pages);
 /* Distinct pages of intervals [i, j). */
 uint64_t series_distinct(const struct series *s, size_t i, size_t j);
 
