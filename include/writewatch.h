@@ -44,6 +44,15 @@ struct ww_region {
 
 /* Open a tracker.  flags must be 0 (reserved). */
 int ww_open(struct ww_tracker **out, enum ww_backend backend, unsigned flags);
+/*
+ * Open a tracker of another process's memory (pid 0 or getpid(): this
+ * process, as ww_open()).  Needs the right to ptrace it; only
+ * WW_BACKEND_UFFD_ASYNC (AUTO means it here) can track another process.
+ * Addresses passed to the other calls are the target's, never dereferenced.
+ * Once the target exits or execs, calls answer -ESRCH.  flags must be 0.
+ * See ww_open_pid(3) for every outcome.
+ */
+int ww_open_pid(struct ww_tracker **out, pid_t pid, enum ww_backend backend, unsigned flags);
 /* Unwatch everything (no write protection is left behind) and free.  NULL is a no-op. */
 void ww_close(struct ww_tracker *t);
 

@@ -151,7 +151,7 @@ static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, u
 	long ps;
 
 	*watched = g > 0;
-	ps = *watched ? g : ww_k_vma_page_size(a, &vma_end, &huge);
+	ps = *watched ? g : ww_k_vma_page_size(t->pid, t->maps_fd, a, &vma_end, &huge);
 	if (ps < 0)
 		return (int)ps;
 	if (a & (ps - 1))
