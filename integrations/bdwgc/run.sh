@@ -105,9 +105,10 @@ fetch() {
 cxx_opt=--disable-cplusplus
 command -v c++ >/dev/null && [ $ci = 0 ] && cxx_opt=--enable-cplusplus
 configure_tree() {      # name srcdir cppflags libs
-	local dir=$work/build-$1
-	if [ -f "$dir/.built" ] && [ "$dir/.built" -nt "$here/ww-vdb.patch" ] &&
-	   [ "$dir/.built" -nt "$build/libwritewatch.a" ]; then
+	local dir=$work/build-$1 stamp="$cxx_opt|$3|$4"
+	# Built already, with these options, after the patch and the library?
+	if [ -f "$dir/.built" ] && [ "$(cat "$dir/.built")" = "$stamp" ] &&
+	   [ "$dir/.built" -nt "$here/ww-vdb.patch" ] && [ "$dir/.built" -nt "$build/libwritewatch.a" ]; then
 		return 0
 	fi
 	rm -rf "$dir"
@@ -119,7 +120,7 @@ configure_tree() {      # name srcdir cppflags libs
 	# bdwgc's tests, built now so that the timed runs below only run them.
 	(cd "$dir" && make -j"$jobs" check TESTS=) >>"$logs/build-$1.log" 2>&1 ||
 		die "bdwgc test build ($1) failed (see $logs/build-$1.log)"
-	touch "$dir/.built"
+	echo "$stamp" >"$dir/.built"
 }
 programs() {            # name include-dir extra-libs...
 	local dir=$work/build-$1 inc=$2 p
