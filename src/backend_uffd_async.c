@@ -28,6 +28,7 @@
 
 #include "internal.h"
 #include "kernel.h"
+#include "remote.h"
 
 #define VEC_LEN 512             /* page_region entries per PAGEMAP_SCAN call */
 
@@ -80,15 +81,21 @@ static int async_open(struct ww_tracker *t)
 	if (st == MAP_FAILED)
 		return -ENOMEM;
 	/* Async faults produce no messages: the fd is never read. */
-	ret = ww_k_uffd_open(true, &how);
-	if (ret < 0)
-		goto fail;
-	t->uffd = ret;
-	t->uffd_user_mode_only = how == WW_UFFD_USER_ONLY;
+	if (t->pid) {
+		ret = ww_remote_uffd(t->pid, &t->uffd, &t->uffd_user_mode_only);
+		if (ret)
+			goto fail;
+	} else {
+		ret = ww_k_uffd_open(true, &how);
+		if (ret < 0)
+			goto fail;
+		t->uffd = ret;
+		t->uffd_user_mode_only = how == WW_UFFD_USER_ONLY;
+	}
 	ret = ww_k_uffd_api(t->uffd, want, NULL, NULL);
 	if (ret)
 		goto fail;
-	ret = ww_k_pagemap_open(0);
+	ret = ww_k_pagemap_open(t->pid);
 	if (ret < 0)
 		goto fail;
 	t->pagemap_fd = ret;
@@ -205,8 +212,9 @@ static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr
 	 * The kernel resolves async write faults itself, so kernel writes
 	 * already succeed; populating for write makes every page present and
 	 * written (a removed marker alone would leave untouched pages unreported).
+	 * Another process's memory cannot be populated from here.
 	 */
-	int ret = ww_k_populate_write(start, end - start);
+	int ret = t->pid ? -EOPNOTSUPP : ww_k_populate_write(start, end - start);
 
 	/*
 	 * EFAULT is populate's SIGBUS (a file shorter than the mapping, no free

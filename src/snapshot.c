@@ -181,7 +181,7 @@ static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, u
 	long ps;
 
 	*watched = g > 0;
-	ps = *watched ? g : ww_k_vma_page_size(a, &vma_end, &huge);
+	ps = *watched ? g : ww_k_vma_page_size(t->pid, t->maps_fd, a, &vma_end, &huge);
 	if (ps < 0)
 		return (int)ps;
 	if (a & (ps - 1))
@@ -211,6 +211,9 @@ WW_API int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len,
 		return -EFAULT;
 	if ((uintptr_t)addr & (ww_page_size() - 1))
 		return -EINVAL;
+	/* Another process's memory is not read or written from here (yet). */
+	if (t->pid)
+		return -EOPNOTSUPP;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
