@@ -16,6 +16,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
+int cmd_rate(int argc, char **argv);
 
 /*
  * "writewatch CMD: <message>" on stderr, one line; returns code.  A usage
