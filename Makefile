@@ -90,9 +90,11 @@ $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
 # The tool: tools/*.c, over its measuring code tools/measure/ (an archive that
-# bench/ programs may link too).  Only the raw-kernel baseline sees the
-# library's private uapi definitions.
+# bench/ programs may link too).  Only the raw-kernel baselines (and the
+# PAGEMAP_SCAN reset of the restore measure) see the library's private uapi
+# definitions.
 $(BUILD)/tools/measure/baseline_raw.o: TOOL_PRIV := -Isrc
+$(BUILD)/tools/measure/restore_scan.o: TOOL_PRIV := -Isrc
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) $(TOOL_PRIV) -Itools -Itools/measure -c -o $@ $<

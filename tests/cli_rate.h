@@ -54,18 +54,19 @@ static inline long long rate_map_pages(const char *arr, uint64_t region, const c
 /* One per-interval object: checked, and its region pages added up. */
 static inline void rate_interval_line(struct rate_result *x, const char *line)
 {
-	double bytes = atof(json_get(line, "bytes")), secs = atof(json_get(line, "seconds"));
-	double bps = atof(json_get(line, "written_bytes_per_s"));
-	long long n = rate_map_pages(json_get(line, "mappings"), x->region, "pages");
+	double secs = atof(json_get(line, "dt")), bps = atof(json_get(line, "written_bytes_per_s"));
+	double bytes = atof(json_get(line, "written_pages")) * (double)TT_PAGE;
+	long long n = rate_map_pages(json_get(line, "mappings"), x->region, "written_pages");
 
-	tt_check(atoll(json_get(line, "bytes")) == atoll(json_get(line, "pages")) * (long long)TT_PAGE,
-		 "rate --json: bytes is not pages * page size: %s", line);
+	tt_check(atol(json_get(line, "page_size")) == (long)TT_PAGE && json_get(line, "t") &&
+		 json_get(line, "written_mib") && json_get(line, "distinct_pages"),
+		 "rate --json: the fields of track --json are not all there: %s", line);
 	/* Equal but for the printed digits: seconds to 1 ns, the rate to 0.1 B/s. */
 	double tol = 0.1 + bytes / (secs * secs) * 1e-9;
 
 	tt_check(secs > 0 && bps - bytes / secs <= tol && bytes / secs - bps <= tol,
 		 "rate --json: written_bytes_per_s %.1f is not bytes/seconds %.1f", bps, bytes / secs);
-	tt_check(n <= atoll(json_get(line, "pages")), "rate --json: a mapping above the total");
+	tt_check(n <= atoll(json_get(line, "written_pages")), "rate --json: a mapping above the total");
 	x->sum_pages += n;
 	x->max_interval = n > x->max_interval ? n : x->max_interval;
 	x->intervals++;
@@ -86,7 +87,7 @@ static inline void rate_parse(struct rate_result *x)
 			tt_check(json_valid(line), "rate_target: bad truth line %s", line);
 			x->truth_distinct = atoll(json_get(line, "distinct"));
 			x->truth_writes = atoll(json_get(line, "page_writes"));
-		} else if (!strncmp(line, "{\"interval\"", 11)) {
+		} else if (!strncmp(line, "{\"t\":", 5)) {
 			tt_check(json_valid(line), "rate --json: not JSON: %s", line);
 			tt_check(x->region, "rate --json: an interval before the target's region");
 			rate_interval_line(x, line);
@@ -96,7 +97,8 @@ static inline void rate_parse(struct rate_result *x)
 			tt_check(json_valid(line), "rate --json: summary not JSON: %s", line);
 			x->summary = line;
 			s = json_get(line, "summary");
-			x->sum_pages_summary = rate_map_pages(json_get(s, "mappings"), x->region, "pages");
+			x->sum_pages_summary = rate_map_pages(json_get(s, "mappings"), x->region,
+							       "written_pages");
 			x->distinct_summary = rate_map_pages(json_get(s, "mappings"), x->region,
 							    "distinct_pages");
 		} else if (*line) {

@@ -7,11 +7,9 @@
  * --json; pictures with --plot DIR or --svg FILE.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "writewatch.h"
@@ -25,8 +23,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: writewatch rate PID [options]\n"
 		"       writewatch rate [options] -- COMMAND [ARG...]\n"
 		"Exact write rate of a process: pages and MiB written per interval, distinct\n"
-		"pages over windows of 1, 2, 4, ... s, per mapping.  Tracks with uffd-async\n"
-		"from outside (needs the right to ptrace PID).\n"
+		"pages over windows of 1, 2, 4, ... s, per mapping, in the session of\n"
+		"writewatch track (uffd-async from outside: needs the right to ptrace PID).\n"
 		"  --interval MS      length of an interval (default 1000, 1..60000)\n"
 		"  --duration S       stop after S seconds (default: when the target ends)\n"
 		"  --json             one JSON object per interval, then a summary object\n"
@@ -117,92 +115,21 @@ static int parse(int argc, char **argv, struct rate_cli *c, pid_t *pid, char ***
 	return -1;
 }
 
-/*
- * Start the command, and return once it runs its own program: a
- * close-on-exec pipe reads EOF at a successful exec, or the errno of a
- * failed one.  A tracker attached before the exec would track the address
- * space the exec throws away.
- */
-static pid_t start_command(char **cmd, int *err)
-{
-	int fds[2], e = 0;
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC)) {
-		*err = -errno;
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		*err = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (!pid) {
-		close(fds[0]);
-		execvp(cmd[0], cmd);
-		e = errno;
-		if (write(fds[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(fds[1]);
-	*err = read(fds[0], &e, sizeof(e)) == sizeof(e) ? -e : 0;
-	close(fds[0]);
-	if (*err)
-		waitpid(pid, NULL, 0);
-	return *err ? -1 : pid;
-}
-
-static int session_error(int ret, const char *why, pid_t pid)
-{
-	if (ret == -EOPNOTSUPP)
-		return cli_report(CLI_NOTAVAIL, "rate", "%s: tracking another process needs "
-				  "uffd-async (UFFD_FEATURE_WP_ASYNC and PAGEMAP_SCAN, Linux >= 6.7); "
-				  "see 'writewatch probe'", why);
-	if (ret == -EPERM)
-		return cli_error("rate", "%s %d: EPERM (it takes the right to ptrace it: the same "
-				 "user and a dumpable process, or CAP_SYS_PTRACE)", why, (int)pid);
-	if (ret == -ESRCH)
-		return cli_error("rate", "no process %d", (int)pid);
-	return cli_error("rate", "%s %d: %s", why, (int)pid, wb_errname(ret));
-}
-
 int cmd_rate(int argc, char **argv)
 {
 	struct rate_cli c = { { 0 } };
-	struct rate_state st;
 	char what[128], **cmd;
-	const char *why = "";
-	pid_t pid, child = 0;
-	int ret = parse(argc, argv, &c, &pid, &cmd), err;
+	pid_t pid;
+	int ret = parse(argc, argv, &c, &pid, &cmd);
 
 	if (ret >= 0)
 		return ret;
 	if (c.o.plot_dir && c.o.svg_file)
 		return cli_usage_error("rate", "give --plot DIR or --svg FILE, not both");
-	if (cmd) {
-		child = start_command(cmd, &err);
-		if (child < 0)
-			return cli_error("rate", "cannot run '%s': %s", cmd[0], strerror(-err));
-		pid = child;
+	if (cmd)
 		snprintf(what, sizeof(what), "%s", cmd[0]);
-	} else {
+	else
 		snprintf(what, sizeof(what), "pid %d", (int)pid);
-	}
 	c.o.what = what;
-	ret = rate_init(&st, &c.o, pid);
-	if (!ret)
-		ret = rate_session_run(&st, child, &why);
-	if (ret) {
-		rate_free(&st);
-		return session_error(ret, why, pid);
-	}
-	ret = rate_finish(&st);
-	rate_free(&st);
-	if (ret)
-		return cli_error("rate", "writing the pictures: %s", wb_errname(ret));
-	return cli_finish_output("rate", CLI_OK);
+	return rate_session_run(&c.o, pid, cmd);
 }

@@ -54,8 +54,6 @@ struct rate_state {
 	double maps_read_at;
 	uint64_t resident_bytes;        /* populated bytes of the tracked mappings at the start
 					 * (what pre-copy's first round sends) */
-	uint64_t skipped_bytes;         /* writable mappings left untracked: too large to arm */
-	uint64_t skipped_maps;
 };
 
 int rate_init(struct rate_state *st, const struct rate_opts *o, pid_t pid);

@@ -54,26 +54,30 @@ static size_t busiest(const struct rate_state *st, size_t *idx, size_t max, int 
 	return n;
 }
 
+/* The fields of `writewatch track --json`, then the rates and the sampled estimate. */
 static void json_interval(struct rate_state *st, size_t i)
 {
 	const struct series_interval *iv = &st->s.iv[i];
 	double rate = series_rate(&st->s, i);
-	size_t idx[TOP], n = busiest(st, idx, TOP, 0), k;
+	size_t idx[64], n = busiest(st, idx, 64, 0), k;
 
-	fprintf(st->out, "{\"interval\": %zu, \"t\": %.9f, \"seconds\": %.9f, \"pages\": %" PRIu64
-		", \"bytes\": %" PRIu64 ", \"pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
-		", \"distinct_pages\": %" PRIu64, i, iv->t1, iv->t1 - iv->t0, iv->pages,
-		iv->pages * st->page, rate, rate * (double)st->page, distinct_so_far(st));
+	fprintf(st->out, "{\"t\":%.9f,\"interval\":%zu,\"dt\":%.9f,\"written_pages\":%" PRIu64
+		",\"written_mib\":%.3f,\"distinct_pages\":%" PRIu64 ",\"page_size\":%zu",
+		iv->t1, i, iv->t1 - iv->t0, iv->pages, (double)iv->pages * (double)st->page / MiB,
+		distinct_so_far(st), st->page);
+	fprintf(st->out, ",\"written_pages_per_s\":%.1f,\"written_bytes_per_s\":%.1f", rate,
+		rate * (double)st->page);
 	if (st->o.sample_per_gib)
-		fprintf(st->out, ", \"sampled_pages\": %.1f", st->sampled_pages);
-	fprintf(st->out, ", \"mappings\": [");
+		fprintf(st->out, ",\"sampled_pages\":%.1f", st->sampled_pages);
+	fprintf(st->out, ",\"mappings\":[");
 	for (k = 0; k < n; k++) {
 		const struct rate_map *m = &st->m[idx[k]];
 
-		fprintf(st->out, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
-			"\", \"name\": ", k ? ", " : "", m->start, m->end);
+		fprintf(st->out, "%s{\"name\":", k ? "," : "");
 		wb_json_str(st->out, m->name);
-		fprintf(st->out, ", \"pages\": %" PRIu64 "}", m->last);
+		fprintf(st->out, ",\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
+			"\",\"written_pages\":%" PRIu64 ",\"distinct_pages\":%" PRIu64 "}", m->start,
+			m->end, m->last, m->distinct);
 	}
 	fprintf(st->out, "]}\n");
 }
@@ -172,7 +176,7 @@ static void json_summary(struct rate_state *st, const struct summary *x)
 	int i;
 
 	fprintf(st->out, "{\"summary\": {\"intervals\": %zu, \"seconds\": %.6f, \"page_size\": %zu"
-		", \"pages\": %" PRIu64 ", \"pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
+		", \"written_pages\": %" PRIu64 ", \"written_pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
 		", \"peak_written_bytes_per_s\": %.1f, \"resident_bytes\": %" PRIu64 ", \"windows\": [",
 		st->s.n, x->seconds, st->page, x->pages, x->mean, x->mean * (double)st->page,
 		x->peak * (double)st->page, st->resident_bytes);
@@ -192,7 +196,7 @@ static void json_summary(struct rate_state *st, const struct summary *x)
 		fprintf(st->out, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
 			"\", \"name\": ", k ? ", " : "", m->start, m->end);
 		wb_json_str(st->out, m->name);
-		fprintf(st->out, ", \"pages\": %" PRIu64 ", \"distinct_pages\": %" PRIu64 "}",
+		fprintf(st->out, ", \"written_pages\": %" PRIu64 ", \"distinct_pages\": %" PRIu64 "}",
 			m->pages, m->distinct);
 	}
 	fprintf(st->out, "]}}\n");

@@ -8,10 +8,10 @@
 #include "rate.h"
 
 /*
- * Track st->pid until it ends, st->o.duration_s is up, or SIGINT/SIGTERM,
- * handing every interval to rate_interval().  child: the command this tool
- * started (reaped when it ends), else 0.  0 or -errno; *why says what failed.
+ * Track pid (or start cmd) until it ends, o->duration_s is up, or
+ * SIGINT/SIGTERM; report every interval and the summary, draw the
+ * pictures.  Returns the exit code (errors said on stderr).
  */
-int rate_session_run(struct rate_state *st, pid_t child, const char **why);
+int rate_session_run(const struct rate_opts *o, pid_t pid, char **cmd);
 
 #endif /* WW_TOOL_RATE_SESSION_H */
