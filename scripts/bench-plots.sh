@@ -45,6 +45,7 @@ if [ $quick = 1 ]; then
 		"first-write|--measure first-write --quick"
 		"size|--measure get-reset --size 64M,256M,1G --pages 256 --populate written --reps 3"
 		"fraction|--measure get-reset --size 128M --fraction 0.1%,1%,10% --reps 3"
+		"remote|--measure remote --quick"
 	)
 else
 	studies=(
@@ -52,6 +53,7 @@ else
 		"first-write-2threads|--measure first-write --threads 2 --rounds 2"
 		"size|--measure get-reset --size 64M,256M,1G,4G,16G --pages 1024 --populate written --rounds 4"
 		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
+		"remote|--measure remote"
 	)
 fi
 
