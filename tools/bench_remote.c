@@ -37,7 +37,7 @@
 #include "track_session.h"
 #include "bench_remote.h"
 
-enum { C_ARM_RAW = 1, C_ARM_LIB, C_DISARM, C_WRITE_ALL, C_WRITE_SET, C_GET_SELF, C_BUSY };
+enum { C_ARM_RAW = 1, C_ARM_LIB, C_DISARM, C_WRITE_ALL, C_WRITE_SET, C_GET_SELF, C_BUSY, C_BUSY_HOT };
 enum { M_RAW, M_LIB, M_REMOTE, M_N };
 static const char *const m_names[M_N] = { "raw kernel calls", "in-process (uffd-async)",
 					  "remote (ww_open_pid)" };
@@ -111,14 +111,22 @@ static int64_t child_op(struct cstate *c, const struct req *r)
 	return -EINVAL;
 }
 
-/* Random writes over the region, a fixed number: the busy workload.  Returns ns. */
-static int64_t busy(struct cstate *c, uint64_t writes)
+/*
+ * The busy workloads, a fixed number of random writes (returns ns): spread
+ * over the whole region, or with a hot set (the first 1/64 of the region
+ * takes 95% of the writes, the rest the other 5%), as a heap in use.
+ */
+static int64_t busy(struct cstate *c, uint64_t writes, bool hot)
 {
-	uint64_t s = 0x2545f4914f6cdd1dULL, pages = c->len / c->ps;
+	uint64_t s = 0x2545f4914f6cdd1dULL, pages = c->len / c->ps, hot_pages = pages / 64;
 	double t0 = wb_now();
 
-	for (uint64_t i = 0; i < writes; i++)
-		c->base[(wb_rand(&s) % pages) * c->ps + (i & 63)] = (char)i;
+	for (uint64_t i = 0; i < writes; i++) {
+		uint64_t x = wb_rand(&s), p = hot && x % 100 < 95 ? (x >> 8) % hot_pages :
+					       (x >> 8) % pages;
+
+		c->base[p * c->ps + (i & 63)] = (char)i;
+	}
 	return (int64_t)((wb_now() - t0) * 1e9);
 }
 
@@ -135,7 +143,8 @@ static void child_main(size_t len, int in, int out)
 	if (write(out, &c.base, sizeof(c.base)) != sizeof(c.base))
 		_exit(3);
 	while (read(in, &r, sizeof(r)) == sizeof(r)) {
-		int64_t res = r.op == C_BUSY ? busy(&c, r.arg) : child_op(&c, &r);
+		int64_t res = r.op == C_BUSY || r.op == C_BUSY_HOT ?
+			      busy(&c, r.arg, r.op == C_BUSY_HOT) : child_op(&c, &r);
 
 		if (write(out, &res, sizeof(res)) != sizeof(res))
 			_exit(3);
@@ -191,9 +200,9 @@ struct remote_res {
 	double first_write[M_N];        /* ns per page */
 	double get_reset[M_N];          /* ms */
 	double attach_ms, detach_ms;
-	double busy_plain_s, busy_tracked_s;
+	double busy_plain_s[2], busy_tracked_s[2];      /* [0] hot set, [1] spread */
 	size_t fw_len, gr_len, busy_len;
-	uint64_t busy_writes;
+	uint64_t busy_writes[2];
 	unsigned stride;
 	int reps;
 	int busy_reps;                  /* at most 3: each tracked run takes seconds */
@@ -350,13 +359,13 @@ static int busy_done(const struct track_interval *iv, void *arg)
 	return poll(&pf, 1, 0) == 1;
 }
 
-static int busy_tracked(struct child *ch, uint64_t writes, double *s_out, char *why,
+static int busy_tracked(struct child *ch, int op, uint64_t writes, double *s_out, char *why,
 			size_t whylen)
 {
 	struct track_opts o = { .pid = ch->pid, .interval_ms = 100 };
 	struct busy_wait b = { .ch = ch };
 	struct track_session *s;
-	struct req rq = { .op = C_BUSY, .arg = writes };
+	struct req rq = { .op = op, .arg = writes };
 	int64_t ns;
 	int ret = track_open(&s, &o, why, whylen);
 
@@ -376,7 +385,7 @@ static int busy_tracked(struct child *ch, uint64_t writes, double *s_out, char *
 
 static int busy_slowdown(struct remote_res *r, char *why, size_t whylen)
 {
-	double plain[64], tracked[64];
+	double plain[2][64], tracked[2][64];
 	struct child ch;
 	int ret = child_start(&ch, r->busy_len);
 
@@ -385,19 +394,25 @@ static int busy_slowdown(struct remote_res *r, char *why, size_t whylen)
 		return ret;
 	}
 	for (int rep = 0; rep < r->busy_reps && !ret; rep++) {
-		int64_t ns = child_cmd(&ch, C_BUSY, r->busy_writes);
+		for (int w = 0; w < 2 && !ret; w++) {
+			int op = w ? C_BUSY : C_BUSY_HOT;
+			int64_t ns = child_cmd(&ch, op, r->busy_writes[w]);
 
-		if (ns < 0)
-			ret = (int)ns;
-		plain[rep] = (double)ns / 1e9;
-		if (!ret)
-			ret = busy_tracked(&ch, r->busy_writes, &tracked[rep], why, whylen);
+			if (ns < 0)
+				ret = (int)ns;
+			plain[w][rep] = (double)ns / 1e9;
+			if (!ret)
+				ret = busy_tracked(&ch, op, r->busy_writes[w], &tracked[w][rep], why,
+						   whylen);
+		}
 	}
 	child_end(&ch);
 	if (ret)
 		return ret;
-	r->busy_plain_s = wb_median(plain, (size_t)r->busy_reps);
-	r->busy_tracked_s = wb_median(tracked, (size_t)r->busy_reps);
+	for (int w = 0; w < 2; w++) {
+		r->busy_plain_s[w] = wb_median(plain[w], (size_t)r->busy_reps);
+		r->busy_tracked_s[w] = wb_median(tracked[w], (size_t)r->busy_reps);
+	}
 	return 0;
 }
 
@@ -422,9 +437,12 @@ static void print_text(const struct remote_res *r, const struct wb_env *env)
 	       r->get_reset[M_REMOTE] / r->get_reset[M_LIB]);
 	printf("ww_open_pid (attach, userfaultfd injected) %.2f ms; ww_close (detach) %.2f ms\n",
 	       r->attach_ms, r->detach_ms);
-	printf("busy workload (%" PRIu64 "M random writes over %s): %.3f s untracked, %.3f s under "
-	       "writewatch track at 10 Hz: %.2fx\n", r->busy_writes / 1000000, bz, r->busy_plain_s,
-	       r->busy_tracked_s, r->busy_tracked_s / r->busy_plain_s);
+	printf("under writewatch track at 10 Hz, %s busy: hot set (%" PRIu64 "M random writes, "
+	       "95%% in 1/64 of it) %.3f s vs %.3f s untracked: %.2fx; spread (%" PRIu64 "M over "
+	       "all of it) %.3f s vs %.3f s: %.2fx\n", bz, r->busy_writes[0] / 1000000,
+	       r->busy_tracked_s[0], r->busy_plain_s[0], r->busy_tracked_s[0] / r->busy_plain_s[0],
+	       r->busy_writes[1] / 1000000, r->busy_tracked_s[1], r->busy_plain_s[1],
+	       r->busy_tracked_s[1] / r->busy_plain_s[1]);
 }
 
 static void print_markdown(const struct remote_res *r)
@@ -442,12 +460,16 @@ static void print_markdown(const struct remote_res *r)
 	       r->stride, r->get_reset[M_RAW], r->get_reset[M_LIB], r->get_reset[M_REMOTE]);
 	printf("\nRemote against in-process: %.2fx per first write, %.2fx per get+reset. "
 	       "`ww_open_pid` (attach, with the injection) takes %.2f ms and `ww_close` (detach) "
-	       "%.2f ms. A busy workload (%" PRIu64 "M random writes over %s) takes %.2fx as long "
-	       "while `writewatch track` collects from it at 10 Hz (%.3f s against %.3f s).\n",
+	       "%.2f ms. While `writewatch track` collects at 10 Hz from a process busy on %s, "
+	       "a hot-set workload (%" PRIu64 "M random writes, 95%% of them in 1/64 of the memory) "
+	       "takes %.2fx as long as untracked (%.3f s against %.3f s), and one that spreads "
+	       "%" PRIu64 "M random writes over all of it, so that nearly every write is the first "
+	       "to its page since the last collection, %.2fx (%.3f s against %.3f s).\n",
 	       r->first_write[M_REMOTE] / r->first_write[M_LIB],
-	       r->get_reset[M_REMOTE] / r->get_reset[M_LIB], r->attach_ms, r->detach_ms,
-	       r->busy_writes / 1000000, bz, r->busy_tracked_s / r->busy_plain_s,
-	       r->busy_tracked_s, r->busy_plain_s);
+	       r->get_reset[M_REMOTE] / r->get_reset[M_LIB], r->attach_ms, r->detach_ms, bz,
+	       r->busy_writes[0] / 1000000, r->busy_tracked_s[0] / r->busy_plain_s[0],
+	       r->busy_tracked_s[0], r->busy_plain_s[0], r->busy_writes[1] / 1000000,
+	       r->busy_tracked_s[1] / r->busy_plain_s[1], r->busy_tracked_s[1], r->busy_plain_s[1]);
 }
 
 int bench_remote(const struct bench_opts *o)
@@ -458,7 +480,7 @@ int bench_remote(const struct bench_opts *o)
 		.fw_len = o->quick ? 16UL << 20 : 64UL << 20,
 		.gr_len = o->quick ? 128UL << 20 : 1UL << 30,
 		.busy_len = o->quick ? 64UL << 20 : 256UL << 20,
-		.busy_writes = o->quick ? 4000000 : 20000000,
+		.busy_writes = { o->quick ? 4000000 : 20000000, o->quick ? 1000000 : 2000000 },
 		.stride = 100,
 	};
 	char why[256] = "";
