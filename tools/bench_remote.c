@@ -445,13 +445,15 @@ static void print_text(const struct remote_res *r, const struct wb_env *env)
 	       r->busy_tracked_s[1] / r->busy_plain_s[1]);
 }
 
-static void print_markdown(const struct remote_res *r)
+static void print_markdown(const struct remote_res *r, const struct wb_env *env)
 {
 	char fw[32], gr[32], bz[32];
 
 	wb_fmt_size(fw, sizeof(fw), r->fw_len);
 	wb_fmt_size(gr, sizeof(gr), r->gr_len);
 	wb_fmt_size(bz, sizeof(bz), r->busy_len);
+	printf("Linux %s, %ld CPUs, load average %.2f at the start, nice %d; medians of %d "
+	       "repetitions.\n\n", env->kernel, env->cpus, env->load, env->nice, r->reps);
 	printf("| | %s | %s | %s |\n|---|---:|---:|---:|\n", m_names[M_RAW], m_names[M_LIB],
 	       m_names[M_REMOTE]);
 	printf("| first write to a tracked page, %s dense | %.0f ns | %.0f ns | %.0f ns |\n", fw,
@@ -505,7 +507,7 @@ int bench_remote(const struct bench_opts *o)
 	if (ret)
 		return cli_error("bench", "remote: %s", why);
 	if (o->markdown)
-		print_markdown(&r);
+		print_markdown(&r, &env);
 	else
 		print_text(&r, &env);
 	return cli_finish_output("bench", CLI_OK);
