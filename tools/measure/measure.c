@@ -85,8 +85,8 @@ int wb_size_check(size_t size, int areas, char *why, size_t whylen)
 	}
 	while (i-- > 0)
 		munmap(p[i], size);
-	/* The written set stores page indexes in 32 bits. */
-	if (!ret && size / wb_page() > UINT32_MAX) {
+	/* The written set stores page indexes in 32 bits: 2^32 pages at most. */
+	if (!ret && size / wb_page() > (size_t)UINT32_MAX + 1) {
 		char lim[32];
 
 		wb_fmt_size(lim, sizeof(lim), ((size_t)UINT32_MAX + 1) * wb_page());

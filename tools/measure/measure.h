@@ -216,6 +216,12 @@ void wb_fmt_size(char *buf, size_t len, size_t bytes);  /* "1 GiB", "64 MiB", "1
 void wb_fmt_fraction(char *buf, size_t len, double f);  /* "1%", "0.01%", "1/64" */
 /* Scan the first line of /proc/self/status that fmt matches ("VmPTE: %ld kB"): 0 or -errno. */
 int wb_status_scan(const char *fmt, ...) __attribute__((format(scanf, 1, 2)));
+/*
+ * A method whose bookkeeping for a range costs bytes (page tables of
+ * markers, a byte map) refuses it beyond a quarter of RAM rather than run
+ * the machine out of memory: 0, or -ENOMEM and why ("refused: ...").
+ */
+int wb_cost_check(uint64_t bytes, const char *what, char *why, size_t whylen);
 /* "EACCES" for -EACCES or EACCES (a number when glibc has no name). */
 const char *wb_errname(int err);
 /* JSON string literal of s (quotes included). */
