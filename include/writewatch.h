@@ -44,6 +44,15 @@ struct ww_region {
 
 /* Open a tracker.  flags must be 0 (reserved). */
 int ww_open(struct ww_tracker **out, enum ww_backend backend, unsigned flags);
+/*
+ * Open a tracker of another process's memory (pid 0 or getpid(): this
+ * process, as ww_open()).  Needs the right to ptrace it; only
+ * WW_BACKEND_UFFD_ASYNC (AUTO means it here) can track another process.
+ * Addresses passed to the other calls are the target's, never dereferenced.
+ * Once the target exits or execs, calls answer -ESRCH.  flags must be 0.
+ * See ww_open_pid(3) for every outcome.
+ */
+int ww_open_pid(struct ww_tracker **out, pid_t pid, enum ww_backend backend, unsigned flags);
 /* Unwatch everything (no write protection is left behind) and free.  NULL is a no-op. */
 void ww_close(struct ww_tracker *t);
 
@@ -94,6 +103,28 @@ int ww_prepare_write(struct ww_tracker *t, void *addr, size_t len);
 
 /* Tracking granularity of the watched range holding addr, in bytes. */
 ssize_t ww_granularity(struct ww_tracker *t, void *addr);
+
+/* ---- snapshots ---- */
+
+struct ww_snapshot;                     /* opaque */
+
+/*
+ * Save the content of [addr, addr+len) (only its populated pages, on private
+ * anonymous memory) and arm tracking of it on t: with a new watch when no
+ * part of the range is watched (ww_snapshot_free() removes it), else over
+ * the existing watch, which must cover the whole range (it is reset).
+ * The range's writers must be quiescent during the call.
+ */
+int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len, struct ww_snapshot **out);
+/*
+ * Put back exactly the pages written, dropped or populated since the take or
+ * the last restore, and re-arm them.  Writers must be quiescent.  Returns the
+ * number of pages restored (in the range's granularity).  On failure the
+ * pages not yet restored still read as written, so a later restore finishes.
+ */
+ssize_t ww_snapshot_restore(struct ww_snapshot *s);
+/* Free (and unwatch, when take watched the range).  NULL is a no-op. */
+void ww_snapshot_free(struct ww_snapshot *s);
 
 /* ---- what this machine offers ---- */
 
@@ -154,6 +185,42 @@ struct ww_probe {
 
 /* Fill *p (p->size set by the caller).  Never fails for a supported size. */
 int ww_probe(struct ww_probe *p);
+
+/* ---- the page map of a process (PAGEMAP_SCAN, read only) ---- */
+
+struct ww_pagemap;                      /* opaque */
+
+/*
+ * A run of pages [start, end) that share the categories asked for
+ * (WW_PAGE_IS_* bits).  The layout of the kernel's struct page_region.
+ */
+struct ww_page_run {
+	uint64_t start;
+	uint64_t end;
+	uint64_t categories;
+};
+
+/*
+ * Open the page map of process pid (0: the caller).  flags must be 0.
+ * -EOPNOTSUPP without PAGEMAP_SCAN; the open's -errno otherwise (reading
+ * another process's page map takes the right to ptrace-read it).
+ */
+int ww_pagemap_open(struct ww_pagemap **out, pid_t pid, unsigned flags);
+/* The WW_PAGE_IS_* bits this kernel reports, into *categories. */
+int ww_pagemap_categories(const struct ww_pagemap *pm, uint32_t *categories);
+/*
+ * Runs of the pages of [start, end) that have any category of anyof (0:
+ * every mapped page), their categories limited to report, ascending and
+ * merged: at most max into runs[].  Address space without a mapping, or
+ * (with anyof) without a matching page, costs no page-table walk below
+ * it.  Returns the count; *next (optional) receives where the walk
+ * stopped: end when complete.  Nothing is changed in the process.
+ */
+ssize_t ww_pagemap_scan(struct ww_pagemap *pm, uint64_t start, uint64_t end,
+			uint32_t anyof, uint32_t report,
+			struct ww_page_run *runs, size_t max, uint64_t *next);
+/* Close; NULL is a no-op. */
+void ww_pagemap_close(struct ww_pagemap *pm);
 
 /* Library version "MAJOR.MINOR.PATCH". */
 const char *ww_version(void);

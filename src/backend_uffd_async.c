@@ -34,6 +34,7 @@
 
 #include "internal.h"
 #include "kernel.h"
+#include "remote.h"
 #include "uffd_async.h"
 #include "uffd_async_debug.h"
 
@@ -92,15 +93,21 @@ static int async_open(struct ww_tracker *t)
 	if (st == MAP_FAILED)
 		return -ENOMEM;
 	/* Async faults produce no messages: the fd is never read. */
-	ret = ww_k_uffd_open(true, &how);
-	if (ret < 0)
-		goto fail;
-	t->uffd = ret;
-	t->uffd_user_mode_only = how == WW_UFFD_USER_ONLY;
+	if (t->pid) {
+		ret = ww_remote_uffd(t->pid, &t->uffd, &t->uffd_user_mode_only);
+		if (ret)
+			goto fail;
+	} else {
+		ret = ww_k_uffd_open(true, &how);
+		if (ret < 0)
+			goto fail;
+		t->uffd = ret;
+		t->uffd_user_mode_only = how == WW_UFFD_USER_ONLY;
+	}
 	ret = ww_k_uffd_api(t->uffd, want, NULL, NULL);
 	if (ret)
 		goto fail;
-	ret = ww_k_pagemap_open(0);
+	ret = ww_k_pagemap_open(t->pid);
 	if (ret < 0)
 		goto fail;
 	t->pagemap_fd = ret;
@@ -157,7 +164,8 @@ static int async_watch(struct ww_tracker *t, struct ww_range *r)
 		return -EOPNOTSUPP;     /* a memory type this kernel cannot write-protect */
 	if (ret)
 		return ret;             /* EBUSY: another userfaultfd; EPERM: never writable */
-	if (!r->hugetlb && !(ww_async_debug & WW_ASYNC_DEBUG_MARKERS) &&
+	/* Another process's VMAs are not in our /proc/self: it keeps markers. */
+	if (!r->hugetlb && !t->pid && !(ww_async_debug & WW_ASYNC_DEBUG_MARKERS) &&
 	    ww_sparse_eligible(r->start, r->end)) {
 		ret = sparse_watch(t, r);
 		if (ret <= 0) {
@@ -294,8 +302,9 @@ static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr
 	 * The kernel resolves async write faults itself, so kernel writes
 	 * already succeed; populating for write makes every page present and
 	 * written (a removed marker alone would leave untouched pages unreported).
+	 * Another process's memory cannot be populated from here.
 	 */
-	int ret = ww_k_populate_write(start, end - start);
+	int ret = t->pid ? -EOPNOTSUPP : ww_k_populate_write(start, end - start);
 
 	/*
 	 * EFAULT is populate's SIGBUS (a file shorter than the mapping, no free

@@ -54,6 +54,9 @@ struct ww_tracker {
 	int aux_fd;                     /* another descriptor of the backend's, -1 when
 					 * unused; closed by the core in a forked child */
 	bool uffd_user_mode_only;
+	pid_t pid;                      /* the tracked process, 0: this one */
+	int maps_fd;                    /* /proc/<pid>/maps of a tracked process, else -1:
+					 * pins its address space, so that exit and exec show */
 	int deferred_err;               /* error a get met after it had reset pages:
 					 * returned by the next get */
 	void *priv;                     /* backend per-tracker state */
@@ -141,6 +144,8 @@ static inline int ww_uffd_wp_err(int ret)
 size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
 /* THP mode from sysfs: 0 never, 1 madvise, 2 always, -1 unknown (no THP). */
 long ww_thp_mode(void);
+/* 0 if the kernel has what backend b (not AUTO) needs, else -errno. */
+int ww_backend_features(enum ww_backend b);
 /* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */
 int ww_open_choice(struct ww_tracker **out, enum ww_backend want);
 
@@ -154,6 +159,15 @@ static inline bool ww_in_forked_child(const struct ww_tracker *t)
 
 /* Open a tracker on exactly backend b (no probe, no fall-through). */
 int ww_tracker_open_backend(struct ww_tracker **out, enum ww_backend b);
+/* The same for another process's address space (pid > 0, not this process). */
+int ww_tracker_open_pid(struct ww_tracker **out, enum ww_backend b, pid_t pid);
+
+/* ---- open_pid.c ---- */
+
+/* 0, or -ESRCH when the tracked process exited or exec'd (always 0 for this process). */
+int ww_target_check(const struct ww_tracker *t);
+/* 0 if all of [start, start+len) is mapped in the tracked address space, else -errno. */
+int ww_target_mapped(const struct ww_tracker *t, uintptr_t start, size_t len);
 
 /* ---- registry.c (callers hold t->lock) ---- */
 
@@ -165,11 +179,14 @@ int ww_range_insert(struct ww_tracker *t, struct ww_range *r, size_t at);
 int ww_range_split(struct ww_tracker *t, size_t i, uintptr_t addr);
 void ww_range_remove_at(struct ww_tracker *t, size_t i);
 /* True when some of r's memory has been unmapped behind our back. */
-bool ww_range_gone(const struct ww_range *r);
+bool ww_range_gone(const struct ww_tracker *t, const struct ww_range *r);
 int ww_range_drop(struct ww_tracker *t, size_t i, bool gone);
 /* A backend's -EFAULT for range i (memory replaced): drop it as gone; returns err. */
 int ww_range_failed(struct ww_tracker *t, size_t i, int err);
-/* Checks for calls taking (t, addr, len); *end receives addr + len. */
+/*
+ * Checks for calls taking (t, addr, len); *end receives addr + len.
+ * -ESRCH when a tracked process is gone.
+ */
 int ww_check_call(const struct ww_tracker *t, const void *addr, size_t len, uintptr_t *end);
 /* [start, end) covered by ranges without a gap: first index and count, else -ENOENT. */
 int ww_cover(const struct ww_tracker *t, uintptr_t start, uintptr_t end,

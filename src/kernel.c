@@ -274,6 +274,33 @@ int ww_k_pagemap_scan_probe(uint32_t *categories)
 	return ret;
 }
 
+int ww_k_pagemap_scan_probe_fd(int fd, uint32_t *categories)
+{
+	struct page_region vec[1];
+	struct pm_scan_arg arg;
+	uint32_t ok = 0;
+	int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		long r;
+
+		memset(&arg, 0, sizeof(arg));
+		arg.size = sizeof(arg);
+		arg.vec = (uintptr_t)vec;
+		arg.vec_len = 1;
+		arg.return_mask = 1u << bit;
+		r = ww_k_pagemap_scan(fd, &arg);
+		if (r == -ENOTTY || (bit == 0 && r == -EINVAL))
+			return 0;       /* no PAGEMAP_SCAN at all */
+		if (r >= 0)
+			ok |= 1u << bit;
+		else if (r != -EINVAL)
+			return (int)r;
+	}
+	*categories = ok;
+	return 1;
+}
+
 int ww_k_mprotect(uintptr_t start, size_t len, int prot)
 {
 	return mprotect((void *)start, len, prot) ? -errno : 0;
@@ -300,13 +327,18 @@ int ww_k_mapped(uintptr_t start, size_t len)
 }
 
 /* Before Linux 6.11 (no PROCMAP_QUERY): the VMA's smaps entry. */
-static long vma_smaps(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
+static long vma_smaps(pid_t pid, uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
 {
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
+	char path[64], line[512];
 	bool inside = false;
 	long size = -ENOMEM;
+	FILE *f;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -330,28 +362,84 @@ static long vma_smaps(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
 	return size;
 }
 
-long ww_k_vma_page_size(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb)
+/* PROCMAP_QUERY for the VMA covering addr; -ENOMEM if none, -ENOTTY before 6.11. */
+static long vma_query(int maps_fd, uintptr_t addr, struct ww_procmap_query *q)
 {
-	struct ww_procmap_query q = { .size = sizeof(q), .query_addr = addr };
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int fd = maps_fd >= 0 ? maps_fd : open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	long ret;
 
-	*hugetlb = false;
 	if (fd < 0)
 		return -errno;
-	ret = k_ioctl(fd, WW_PROCMAP_QUERY, &q, false);
-	close(fd);
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->query_addr = addr;
+	ret = k_ioctl(fd, WW_PROCMAP_QUERY, q, false);
+	if (fd != maps_fd)
+		close(fd);
 	if (ret == -ENOENT)
 		return -ENOMEM;
 	/* ENOSYS: an emulator (qemu-user) or a seccomp filter that lacks the ioctl. */
-	if (ret == -ENOTTY || ret == -EINVAL || ret == -ENOSYS)
-		return vma_smaps(addr, vma_end, hugetlb);
+	if (ret == -EINVAL || ret == -ENOSYS)
+		return -ENOTTY;
+	return ret;
+}
+
+long ww_k_vma_page_size(pid_t pid, int maps_fd, uintptr_t addr, uintptr_t *vma_end,
+			bool *hugetlb)
+{
+	struct ww_procmap_query q;
+	long ret;
+
+	*hugetlb = false;
+	ret = vma_query(maps_fd, addr, &q);
+	if (ret == -ENOTTY)
+		return vma_smaps(pid, addr, vma_end, hugetlb);
 	if (ret < 0)
 		return ret;
 	*vma_end = q.vma_end;
 	/* Only hugetlb VMAs report a page size above the base page. */
 	*hugetlb = q.vma_page_size > ww_page_size();
 	return (long)q.vma_page_size;
+}
+
+int ww_k_maps_open(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int ww_k_maps_alive(int maps_fd)
+{
+	struct ww_procmap_query q;
+	char c;
+	long ret = vma_query(maps_fd, 0, &q);
+
+	if (ret != -ENOTTY)
+		return ret == -ESRCH ? -ESRCH : 0;
+	/* Before 6.11: a read of a dead address space's maps ends at once. */
+	ret = pread(maps_fd, &c, 1, 0);
+	return ret == 1 ? 0 : -ESRCH;
+}
+
+int ww_k_mapped_in(int maps_fd, uintptr_t start, size_t len)
+{
+	struct ww_procmap_query q;
+	uintptr_t at = start, end = start + len;
+
+	while (at < end) {
+		long ret = vma_query(maps_fd, at, &q);
+
+		if (ret == -ENOTTY)
+			return ww_k_maps_alive(maps_fd);  /* no per-address answer: alive is all */
+		if (ret < 0)
+			return (int)ret;
+		at = q.vma_end;
+	}
+	return 0;
 }
 
 int ww_k_release(char *buf, size_t len, int *major, int *minor)

@@ -47,6 +47,11 @@ int ww_k_pagemap_open(pid_t pid);
 long ww_k_pagemap_scan(int fd, struct pm_scan_arg *arg);
 /* 1 if the kernel has PAGEMAP_SCAN, 0 if not; *categories gets the accepted bits. */
 int ww_k_pagemap_scan_probe(uint32_t *categories);
+/*
+ * The same on an open pagemap fd of any process, with an empty range (the
+ * kernel checks the masks before it walks): 1, 0 or -errno.
+ */
+int ww_k_pagemap_scan_probe_fd(int fd, uint32_t *categories);
 
 int ww_k_mprotect(uintptr_t start, size_t len, int prot);
 /* Fault [start, start+len) in for writing without changing its contents (Linux >= 5.14). */
@@ -54,10 +59,42 @@ int ww_k_populate_write(uintptr_t start, size_t len);
 /* 0 if all of [start, start+len) is mapped, -ENOMEM if any of it is not. */
 int ww_k_mapped(uintptr_t start, size_t len);
 /*
- * Page size of the VMA holding addr (the hugetlb size on hugetlb mappings)
+ * Page size of the VMA holding addr (in process pid through its maps_fd;
+ * pid 0 and maps_fd -1: this process), the hugetlb size on hugetlb mappings,
  * and where that VMA ends; -ENOMEM if addr is unmapped.
  */
-long ww_k_vma_page_size(uintptr_t addr, uintptr_t *vma_end, bool *hugetlb);
+long ww_k_vma_page_size(pid_t pid, int maps_fd, uintptr_t addr, uintptr_t *vma_end,
+			bool *hugetlb);
+
+/*
+ * Another process's address space through its /proc/<pid>/maps, held open:
+ * the descriptor keeps referring to the address space it was opened on, so
+ * an exit or an exec of the process shows as -ESRCH.
+ */
+int ww_k_maps_open(pid_t pid);
+/* 0 while the address space behind maps_fd is alive, -ESRCH once it is gone. */
+int ww_k_maps_alive(int maps_fd);
+/* ww_k_mapped() for that address space: 0, -ENOMEM for a hole, -ESRCH. */
+int ww_k_mapped_in(int maps_fd, uintptr_t start, size_t len);
+
+/* ---- kernel_mem.c ---- */
+
+/*
+ * Runs of [start, end) whose page-table entries hold something (categories
+ * PAGE_IS_PRESENT and/or PAGE_IS_SWAPPED, with PAGE_IS_PFNZERO on the zero
+ * page; a uffd-wp marker on a hole and a migration entry read as SWAPPED
+ * too) into out[0..max).  The per-page fallback never reports PFNZERO.  PAGEMAP_SCAN on
+ * the pagemap fd, else its per-page entries.  *walk_end: where it stopped.
+ */
+long ww_k_populated(int fd, uintptr_t start, uintptr_t end, struct page_region *out,
+		    size_t max, uintptr_t *walk_end);
+/* mincore(2): one byte a base page, bit 0 set when resident. */
+int ww_k_mincore(uintptr_t start, size_t len, unsigned char *vec);
+int ww_k_dontneed(uintptr_t start, size_t len);
+/* 0 when no swap is configured (SwapTotal 0), 1 when some is or it is unknown. */
+int ww_k_swap_active(void);
+/* Physical memory in bytes. */
+long ww_k_phys_bytes(void);
 
 /* uname -r into buf; "major.minor" as numbers. */
 int ww_k_release(char *buf, size_t len, int *major, int *minor);

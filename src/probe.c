@@ -133,6 +133,11 @@ static int features_probe(enum ww_backend b)
 	return probes[b].err;
 }
 
+int ww_backend_features(enum ww_backend b)
+{
+	return features_probe(b);
+}
+
 /* Why opening backend b failed with err although its kernel features are there. */
 static void open_reason(enum ww_backend b, int err, char *why, size_t whylen)
 {

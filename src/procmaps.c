@@ -114,6 +114,9 @@ static bool pm_head(const char *line, struct ww_vma *v)
 	if (!pm_eat(&p, ' '))
 		return false;
 	v->inode = pm_num(&p, 10);
+	while (*p == ' ')
+		p++;
+	v->name = p;
 	return true;
 }
 
@@ -146,19 +149,51 @@ static bool pm_smaps_field(const char *line, struct ww_vma *v)
 	return true;            /* VmFlags ends every entry */
 }
 
+/* "/proc/<pid>/<file>" or "/proc/self/<file>", without snprintf (async-signal-safe). */
+static void pm_path(char *buf, int pid, const char *file)
+{
+	char digits[16];
+	size_t n = 0;
+
+	strcpy(buf, "/proc/");
+	if (!pid) {
+		strcat(buf, "self");
+	} else {
+		for (unsigned v = (unsigned)pid; v; v /= 10)
+			digits[n++] = (char)('0' + v % 10);
+		buf += strlen(buf);
+		while (n)
+			*buf++ = digits[--n];
+		*buf = 0;
+	}
+	strcat(buf, "/");
+	strcat(buf, file);
+}
+
 int ww_vmas_each(uintptr_t a, uintptr_t b, unsigned flags, ww_vma_fn fn, void *arg)
+{
+	char line[PM_LINE];
+
+	return ww_vmas_each_in(0, line, sizeof(line), a, b, flags, fn, arg);
+}
+
+int ww_vmas_each_in(int pid, char *line, size_t cap, uintptr_t a, uintptr_t b, unsigned flags,
+		    ww_vma_fn fn, void *arg)
 {
 	bool smaps = flags & WW_VMAS_SMAPS, want = false;
 	struct pm_reader r = { .fd = -1 };
-	char line[PM_LINE];
+	char path[48];
 	struct ww_vma v;
 	int ret = 0, got = 0;
 
-	r.fd = open(smaps ? "/proc/self/smaps" : "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	pm_path(path, pid, smaps ? "smaps" : "maps");
+	r.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r.fd < 0)
 		return -errno;
-	while (!ret && (got = pm_line(&r, line, sizeof(line))) > 0) {
+	while (!ret && (got = pm_line(&r, line, cap)) > 0) {
 		if (pm_head(line, &v)) {
+			if (smaps)
+				v.name = "";    /* the line buffer is reused by the fields */
 			if (v.start >= b)
 				break;          /* ascending: nothing further overlaps */
 			want = v.end > a;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The library's one reader of /proc/self/maps and /proc/self/smaps: the
+ * The library's one reader of /proc/PID/maps and /proc/PID/smaps: the
  * VMAs over an address range, with their protection, backing and (from
  * smaps, on request) VM_MAYWRITE, hugetlb and page size.
  *
@@ -24,6 +24,9 @@ struct ww_vma {
 	unsigned dev_major;
 	unsigned dev_minor;
 	uint64_t inode;         /* 0 for anonymous private memory */
+	const char *name;       /* path or [heap]/[stack]/..., "" for none (always "" with
+				 * WW_VMAS_SMAPS); points into the walk's line buffer,
+				 * valid during the callback only */
 	/* Only with WW_VMAS_SMAPS (else false, false, 0): */
 	bool maywrite;          /* VM_MAYWRITE: mprotect(PROT_WRITE) is allowed */
 	bool hugetlb;
@@ -44,6 +47,13 @@ typedef int (*ww_vma_fn)(const struct ww_vma *vma, void *arg);
  * Async-signal-safe.
  */
 int ww_vmas_each(uintptr_t a, uintptr_t b, unsigned flags, ww_vma_fn fn, void *arg);
+
+/*
+ * The same walk over /proc/<pid>/maps or smaps (pid 0: self), reading lines
+ * into line[0..cap) (a longer line keeps its head: names are cut there).
+ */
+int ww_vmas_each_in(int pid, char *line, size_t cap, uintptr_t a, uintptr_t b, unsigned flags,
+		    ww_vma_fn fn, void *arg);
 
 /* The VMAs overlapping [a, b) in a malloc'd array (free() it); *n may be 0. */
 int ww_vmas_get(uintptr_t a, uintptr_t b, unsigned flags, struct ww_vma **out, size_t *n);

@@ -19,9 +19,9 @@ void ww_range_remove_at(struct ww_tracker *t, size_t i)
 }
 
 /* True when some of r's memory has been unmapped behind our back. */
-bool ww_range_gone(const struct ww_range *r)
+bool ww_range_gone(const struct ww_tracker *t, const struct ww_range *r)
 {
-	return ww_k_mapped(r->start, r->end - r->start) != 0;
+	return ww_target_mapped(t, r->start, r->end - r->start) != 0;
 }
 
 /*
@@ -146,7 +146,7 @@ int ww_check_call(const struct ww_tracker *t, const void *addr, size_t len, uint
 	if (ww_in_forked_child(t))
 		return -ECHILD;
 	*end = a + len;
-	return 0;
+	return ww_target_check(t);
 }
 
 /*
@@ -183,7 +183,7 @@ int ww_check_mapped(struct ww_tracker *t, size_t first, size_t count)
 	size_t i;
 
 	for (i = first + count; i-- > first;) {
-		if (ww_range_gone(t->ranges[i])) {
+		if (ww_range_gone(t, t->ranges[i])) {
 			ww_range_drop(t, i, true);
 			ret = -EFAULT;
 		}

@@ -45,6 +45,12 @@ unsigned long ww_fork_generation(void)
 /* A tracker on backend b, no choice made (probe.c makes the choice). */
 int ww_tracker_open_backend(struct ww_tracker **out, enum ww_backend b)
 {
+	return ww_tracker_open_pid(out, b, 0);
+}
+
+/* The same for process pid (0: this one); the backend's open takes its uffd. */
+int ww_tracker_open_pid(struct ww_tracker **out, enum ww_backend b, pid_t pid)
+{
 	struct ww_tracker *t = calloc(1, sizeof(*t));
 	int ret;
 
@@ -64,7 +70,18 @@ int ww_tracker_open_backend(struct ww_tracker **out, enum ww_backend b)
 	t->uffd = -1;
 	t->pagemap_fd = -1;
 	t->aux_fd = -1;
+	t->pid = pid;
+	t->maps_fd = -1;
 	ret = t->ops->open(t);
+	if (!ret && pid) {
+		ret = ww_k_maps_open(pid);
+		if (ret >= 0) {
+			t->maps_fd = ret;
+			ret = 0;
+		} else {
+			t->ops->close(t);
+		}
+	}
 	if (ret) {
 		munmap(t->scratch, t->scratch_len * sizeof(*t->scratch));
 		pthread_mutex_destroy(&t->lock);
@@ -101,6 +118,8 @@ WW_API void ww_close(struct ww_tracker *t)
 			close(t->pagemap_fd);
 		if (t->aux_fd >= 0)
 			close(t->aux_fd);
+		if (t->maps_fd >= 0)
+			close(t->maps_fd);
 		for (i = 0; i < t->nr_ranges; i++)
 			free(t->ranges[i]);
 	} else {
@@ -113,10 +132,12 @@ WW_API void ww_close(struct ww_tracker *t)
 		while (t->nr_ranges) {
 			struct ww_range *r = t->ranges[t->nr_ranges - 1];
 
-			t->ops->unwatch(t, r, r->start, r->end, ww_range_gone(r));
+			t->ops->unwatch(t, r, r->start, r->end, ww_range_gone(t, r));
 			ww_range_remove_at(t, t->nr_ranges - 1);
 		}
 		t->ops->close(t);
+		if (t->maps_fd >= 0)
+			close(t->maps_fd);
 		pthread_mutex_unlock(&t->lock);
 		pthread_mutex_destroy(&t->lock);
 	}
@@ -149,7 +170,8 @@ WW_API const char *ww_version(void)
  * the same one (a range is tracked in one unit: a hugetlb VMA between two
  * anonymous ones must be watched on its own).
  */
-static long range_page_size(uintptr_t addr, size_t len, bool *hugetlb)
+static long range_page_size(const struct ww_tracker *t, uintptr_t addr, size_t len,
+			    bool *hugetlb)
 {
 	uintptr_t at = addr, vma_end, end = addr + len;
 	long ps = -ENOMEM;
@@ -157,7 +179,7 @@ static long range_page_size(uintptr_t addr, size_t len, bool *hugetlb)
 	*hugetlb = false;
 	while (at < end) {
 		bool huge;
-		long vps = ww_k_vma_page_size(at, &vma_end, &huge);
+		long vps = ww_k_vma_page_size(t->pid, t->maps_fd, at, &vma_end, &huge);
 
 		if (vps < 0)
 			return vps;
@@ -180,10 +202,10 @@ static int watch_locked(struct ww_tracker *t, uintptr_t a, size_t len)
 	size_t at;
 	int ret;
 
-	ret = ww_k_mapped(a, len);
+	ret = ww_target_mapped(t, a, len);
 	if (ret)
 		return ret;
-	ps = range_page_size(a, len, &hugetlb);
+	ps = range_page_size(t, a, len, &hugetlb);
 	if (ps < 0)
 		return (int)ps;
 	if (a & (ps - 1))
@@ -256,7 +278,7 @@ static int unwatch_locked(struct ww_tracker *t, uintptr_t start, uintptr_t end)
 				return ret;
 			at = i + 1;     /* the part to unwatch is the new tail */
 		}
-		ret = ww_range_drop(t, at, ww_range_gone(t->ranges[at]));
+		ret = ww_range_drop(t, at, ww_range_gone(t, t->ranges[at]));
 		if (ret)
 			return ret;
 	}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "kernel.h"
 
 size_t ww_base_page_size = 4096;
 
@@ -18,11 +19,9 @@ __attribute__((constructor)) static void util_init(void)
 
 int ww_marker_cost_check(size_t len, size_t pagesize)
 {
-	long phys = sysconf(_SC_PHYS_PAGES), ps = sysconf(_SC_PAGESIZE);
+	long phys = ww_k_phys_bytes();
 	uint64_t cost = (uint64_t)(len / pagesize) * 8;
 
 	/* Unknown RAM: no bound rather than a wrong one. */
-	if (phys <= 0 || ps <= 0)
-		return 0;
-	return cost > (uint64_t)phys * (uint64_t)ps / 4 ? -ENOMEM : 0;
+	return phys > 0 && cost > (uint64_t)phys / 4 ? -ENOMEM : 0;
 }

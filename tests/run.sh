@@ -4,6 +4,8 @@
 # A test runs once per backend given, except:
 #   async_*     only on uffd-async      sync_*      only on uffd-sync
 #   mprotect_*  only on mprotect        probe_*     once, WRITEWATCH_BACKEND unset
+#   remote_*    once, WRITEWATCH_BACKEND unset (another process is tracked by
+#               uffd-async only)
 #   fuzz_*      on every backend, a short run with a fixed seed: FUZZ_SEED (default
 #               20261203) and FUZZ_SECONDS (default 4) change it; a long run with
 #               fresh seeds is scripts/fuzz-long.sh
@@ -38,7 +40,7 @@ owner() {
 	async_*) echo uffd-async ;;
 	sync_*) echo uffd-sync ;;
 	mprotect_*) echo mprotect ;;
-	probe_*) echo once ;;
+	probe_*|remote_*) echo once ;;
 	*) echo "" ;;
 	esac
 }

@@ -15,6 +15,7 @@
 int cmd_probe(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_pages(int argc, char **argv);
 
 /*
  * "writewatch CMD: <message>" on stderr, one line; returns code.  A usage
@@ -36,6 +37,15 @@ struct option;
 int cli_parse(const char *cmd, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts, void (*usage_fn)(FILE *f),
 	      int (*handle)(void *ctx, int c, const char *arg), void *ctx);
+
+/*
+ * The same for a command that takes operands: getopt's permutation leaves
+ * them at argv[*first .. argc) instead of refusing them.
+ */
+int cli_parse_operands(const char *cmd, int argc, char **argv, const char *shortopts,
+		       const struct option *longopts, void (*usage_fn)(FILE *f),
+		       int (*handle)(void *ctx, int c, const char *arg), void *ctx,
+		       int *first);
 
 /* A decimal integer in [lo, hi]; -EINVAL otherwise. */
 int cli_parse_int(const char *s, int lo, int hi, int *out);

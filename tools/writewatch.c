@@ -5,6 +5,7 @@
  *   writewatch probe [--json]
  *   writewatch demo [--quick] ...
  *   writewatch bench [options]
+ *   writewatch pages (PID | self) [--json]
  * Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 nothing requested
  * is available here.  Errors are one line on stderr.
  */
@@ -25,6 +26,7 @@ static const struct {
 	{ "probe", cmd_probe, "what this machine offers: the backend AUTO picks and why, each backend, uffd, PAGEMAP_SCAN, limits" },
 	{ "demo", cmd_demo, "a mutator workload tracked by every backend, interleaved; a table of costs and overheads" },
 	{ "bench", cmd_bench, "the benchmark matrix: first-write and get+reset cost, ratios to the raw kernel sequence" },
+	{ "pages", cmd_pages, "the page map of a process per mapping: present, swapped, zero, huge, file, written, guard" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -60,6 +62,15 @@ int cli_parse(const char *cmd, int argc, char **argv, const char *shortopts,
 	      const struct option *longopts, void (*usage_fn)(FILE *f),
 	      int (*handle)(void *ctx, int c, const char *arg), void *ctx)
 {
+	return cli_parse_operands(cmd, argc, argv, shortopts, longopts, usage_fn, handle, ctx,
+				  NULL);
+}
+
+int cli_parse_operands(const char *cmd, int argc, char **argv, const char *shortopts,
+		       const struct option *longopts, void (*usage_fn)(FILE *f),
+		       int (*handle)(void *ctx, int c, const char *arg), void *ctx,
+		       int *first)
+{
 	int c, ret;
 
 	opterr = 0;
@@ -76,6 +87,10 @@ int cli_parse(const char *cmd, int argc, char **argv, const char *shortopts,
 		ret = handle(ctx, c, optarg);
 		if (ret >= 0)
 			return ret;
+	}
+	if (first) {
+		*first = optind;
+		return -1;
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ww_snapshot_take / _restore / _free: a range put back to its saved content
+ * in O(pages written).  Built on the public tracking calls: take saves the
+ * content, then arms tracking; restore asks which pages were written, puts
+ * back exactly those and re-arms exactly those.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "internal.h"
+#include "kernel.h"
+#include "snapshot.h"
+
+#define RESTORE_BUF 1024        /* runs per get */
+
+/* Page tables cost 8 bytes a page; arming a range may use at most this share of memory. */
+#define PT_SHARE_DIV 8
+
+static uintptr_t run_end(const void *arr, size_t i)
+{
+	return ((const struct snap_run *)arr)[i].end;
+}
+
+/*
+ * Put [a, b) back: saved pages are copied, pages that were holes at take are
+ * dropped (zeros again).  Written pages are writable, so the copy needs no
+ * help from the backend; a dropped page reads as written until re-armed.
+ */
+static int put_back(struct ww_snapshot *s, uintptr_t a, uintptr_t b)
+{
+	size_t i = ww_search_end(s->runs, s->nr_runs, a, run_end);
+
+	while (a < b) {
+		const struct snap_run *r = i < s->nr_runs ? &s->runs[i] : NULL;
+		uintptr_t e;
+
+		if (r && r->start <= a) {
+			e = r->end < b ? r->end : b;
+			memcpy((void *)a, s->data + r->off + (a - r->start), e - a);
+			i++;
+		} else {
+			int ret;
+
+			e = r && r->start < b ? r->start : b;
+			ret = ww_k_dontneed(a, e - a);
+			if (ret)
+				return ret;
+		}
+		a = e;
+	}
+	return 0;
+}
+
+/* Restore and re-arm the n runs in s->buf; returns the pages restored. */
+static ssize_t restore_batch(struct ww_snapshot *s, size_t n)
+{
+	size_t pages = 0, i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = put_back(s, s->buf[i].start, s->buf[i].end);
+		if (ret)
+			return ret;
+	}
+	/* Our own copies wrote these pages: re-arm them, the writers are quiescent. */
+	for (i = 0; i < n; i++) {
+		uint64_t len = s->buf[i].end - s->buf[i].start;
+
+		ret = ww_reset(s->t, (void *)(uintptr_t)s->buf[i].start, len);
+		if (ret)
+			return ret;
+		pages += len / s->gran;
+	}
+	return (ssize_t)pages;
+}
+
+WW_API ssize_t ww_snapshot_restore(struct ww_snapshot *s)
+{
+	uintptr_t at;
+	ssize_t total = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (at = s->start; at < s->end;) {
+		void *next = NULL;
+		ssize_t n = ww_get_regions(s->t, (void *)at, s->end - at, s->buf, s->buf_len, 0,
+					   &next);
+
+		if (n < 0)
+			return n;
+		n = restore_batch(s, (size_t)n);
+		if (n < 0)
+			return n;
+		total += n;
+		if ((uintptr_t)next <= at)
+			return -EIO;
+		at = (uintptr_t)next;
+	}
+	return total;
+}
+
+void ww_snap_release(struct ww_snapshot *s)
+{
+	if (s->data_map)
+		munmap(s->data, s->data_map);
+	free(s->runs);
+	free(s->buf);
+	free(s);
+}
+
+WW_API void ww_snapshot_free(struct ww_snapshot *s)
+{
+	if (!s)
+		return;
+	if (s->owns_watch)
+		ww_unwatch(s->t, (void *)s->start, s->end - s->start);
+	ww_snap_release(s);
+}
+
+/* Refuse a range whose page tables (8 bytes a page once armed) would crowd out memory. */
+static int check_pt_cost(uintptr_t start, uintptr_t end)
+{
+	long phys = ww_k_phys_bytes();
+	uint64_t pt = (end - start) / ww_page_size() * 8;
+
+	return phys > 0 && pt > (uint64_t)phys / PT_SHARE_DIV ? -E2BIG : 0;
+}
+
+/* Arm the range on t: reset the watch that covers it, or watch it anew. */
+static int arm(struct ww_snapshot *s, bool watched)
+{
+	int ret;
+
+	if (watched)
+		return ww_reset(s->t, (void *)s->start, s->end - s->start);
+	ret = ww_watch(s->t, (void *)s->start, s->end - s->start);
+	if (!ret)
+		s->owns_watch = true;
+	return ret;
+}
+
+static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, uintptr_t end,
+		     bool *watched)
+{
+	uintptr_t vma_end;
+	bool huge;
+	ssize_t g = ww_granularity(t, (void *)a);
+	long ps;
+
+	*watched = g > 0;
+	ps = *watched ? g : ww_k_vma_page_size(t->pid, t->maps_fd, a, &vma_end, &huge);
+	if (ps < 0)
+		return (int)ps;
+	if (a & (ps - 1))
+		return -EINVAL;
+	*s = (struct ww_snapshot){ .t = t, .start = a, .gran = (size_t)ps,
+				   .end = ww_align_up(end, (size_t)ps) };
+	if (s->end < a)
+		return -EINVAL;
+	s->buf_len = RESTORE_BUF;
+	s->buf = malloc(s->buf_len * sizeof(*s->buf));
+	if (!s->buf)
+		return -ENOMEM;
+	return *watched ? 0 : check_pt_cost(s->start, s->end);
+}
+
+WW_API int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len,
+			    struct ww_snapshot **out)
+{
+	struct ww_snapshot *s;
+	uintptr_t end;
+	bool watched;
+	int ret = ww_check_call(t, addr, len, &end);
+
+	if (ret)
+		return ret;
+	if (!out)
+		return -EFAULT;
+	if ((uintptr_t)addr & (ww_page_size() - 1))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	ret = snap_init(s, t, (uintptr_t)addr, end, &watched);
+	if (!ret)
+		ret = ww_snap_save(s);
+	if (!ret)
+		ret = arm(s, watched);
+	if (ret) {
+		ww_snap_release(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * writewatch rate: the state of one run and its reports.  The tracking
+ * session hands every interval's written runs to rate_interval(); the
+ * report side prints them (a live view on a terminal, a line per interval
+ * otherwise, or JSON lines) and sums the run up at the end.
+ */
+#ifndef WW_TOOL_RATE_H
+#define WW_TOOL_RATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "maps.h"
+#include "sampler.h"
+#include "series.h"
+
+/* Totals of one mapping over the run (mappings come and go: kept by address and name). */
+struct rate_map {
+	uint64_t start, end;
+	char *name;
+	uint64_t pages;                 /* sum over the intervals */
+	uint64_t last;                  /* in the last interval */
+	struct series_run *seen;        /* distinct pages so far, merged */
+	size_t nseen;
+	uint64_t distinct;
+};
+
+struct rate_opts {
+	int interval_ms;
+	double duration_s;              /* 0: until the target ends (or SIGINT) */
+	bool json;
+	double link_mbps;               /* 0: none */
+	const char *plot_dir, *svg_file;
+	unsigned sample_per_gib;        /* 0: no sampling estimator */
+	const char *what;               /* the target, for people */
+};
+
+struct rate_state {
+	struct rate_opts o;
+	pid_t pid;
+	size_t page;
+	struct series s;
+	struct tool_maps maps;          /* the latest snapshot that could be read */
+	struct rate_map *m;
+	size_t nm, capm;
+	struct sampler sp;
+	bool sampling;                  /* sp started for the current interval */
+	double sampled_pages;           /* the estimate for the last interval */
+	FILE *out;
+	bool tty;
+	double maps_read_at;
+	uint64_t tracked_bytes;         /* what the session watches (for pre-copy's first round) */
+};
+
+int rate_init(struct rate_state *st, const struct rate_opts *o, pid_t pid);
+void rate_free(struct rate_state *st);
+/*
+ * One interval [t0, t1) (seconds since tracking began): the written runs
+ * [runs[i][0], runs[i][1]) in bytes, ascending.  Records, then reports.
+ */
+int rate_interval(struct rate_state *st, double t0, double t1, const uint64_t (*runs)[2],
+		  size_t n);
+/* Before the first interval and after each: re-sample for the next one (when asked). */
+void rate_sample_start(struct rate_state *st);
+/* The end of the run: the summary (text or JSON) and the pictures.  0 or -errno. */
+int rate_finish(struct rate_state *st);
+
+/* ---- rate_report.c ---- */
+void rate_report_interval(struct rate_state *st, size_t i);
+void rate_report_summary(struct rate_state *st);
+
+#endif /* WW_TOOL_RATE_H */

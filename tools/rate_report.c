@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/* writewatch rate's output: per interval and the summary (see rate.h). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "measure.h"
+#include "rate.h"
+
+#define MiB (1024.0 * 1024.0)
+#define TOP 10
+#define WINDOWS_MAX 48
+
+static uint64_t distinct_so_far(const struct rate_state *st)
+{
+	uint64_t d = 0;
+	size_t i;
+
+	for (i = 0; i < st->nm; i++)
+		d += st->m[i].distinct;
+	return d;
+}
+
+static const char *label(const struct rate_map *m)
+{
+	return m->name[0] ? m->name : "[anon]";
+}
+
+static uint64_t key_of(const struct rate_map *m, int key)
+{
+	return key ? m->pages : m->last;
+}
+
+/* Indices of the mappings, busiest first by key (0: last interval, 1: the run). */
+static size_t busiest(const struct rate_state *st, size_t *idx, size_t max, int key)
+{
+	size_t i, n = 0, pos;
+
+	for (i = 0; i < st->nm; i++) {
+		uint64_t v = key_of(&st->m[i], key);
+
+		if (!v)
+			continue;
+		if (n < max)
+			pos = n++;
+		else if (v <= key_of(&st->m[idx[max - 1]], key))
+			continue;
+		else
+			pos = max - 1;
+		for (; pos > 0 && key_of(&st->m[idx[pos - 1]], key) < v; pos--)
+			idx[pos] = idx[pos - 1];
+		idx[pos] = i;
+	}
+	return n;
+}
+
+static void json_interval(struct rate_state *st, size_t i)
+{
+	const struct series_interval *iv = &st->s.iv[i];
+	double rate = series_rate(&st->s, i);
+	size_t idx[TOP], n = busiest(st, idx, TOP, 0), k;
+
+	fprintf(st->out, "{\"interval\": %zu, \"t\": %.6f, \"seconds\": %.6f, \"pages\": %" PRIu64
+		", \"bytes\": %" PRIu64 ", \"pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
+		", \"distinct_pages\": %" PRIu64, i, iv->t1, iv->t1 - iv->t0, iv->pages,
+		iv->pages * st->page, rate, rate * (double)st->page, distinct_so_far(st));
+	if (st->o.sample_per_gib)
+		fprintf(st->out, ", \"sampled_pages\": %.1f", st->sampled_pages);
+	fprintf(st->out, ", \"mappings\": [");
+	for (k = 0; k < n; k++) {
+		const struct rate_map *m = &st->m[idx[k]];
+
+		fprintf(st->out, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
+			"\", \"name\": ", k ? ", " : "", m->start, m->end);
+		wb_json_str(st->out, m->name);
+		fprintf(st->out, ", \"pages\": %" PRIu64 "}", m->last);
+	}
+	fprintf(st->out, "]}\n");
+}
+
+static void tty_view(struct rate_state *st, size_t i)
+{
+	const struct series_interval *iv = &st->s.iv[i];
+	double rate = series_rate(&st->s, i) * (double)st->page / MiB, peak = 0;
+	size_t idx[TOP], n = busiest(st, idx, TOP, 0), k, j;
+	uint64_t d = distinct_so_far(st);
+
+	for (j = 0; j <= i; j++) {
+		double r = series_rate(&st->s, j) * (double)st->page / MiB;
+
+		peak = r > peak ? r : peak;
+	}
+	/* Home, clear: the view redraws in place. */
+	fprintf(st->out, "\033[H\033[J");
+	fprintf(st->out, "writewatch rate: %s   %.1f s, interval %d ms\n\n", st->o.what, iv->t1,
+		st->o.interval_ms);
+	fprintf(st->out, "  written now   %10.2f MiB/s   (%" PRIu64 " pages in %.3f s)\n", rate,
+		iv->pages, iv->t1 - iv->t0);
+	fprintf(st->out, "  peak          %10.2f MiB/s\n", peak);
+	fprintf(st->out, "  distinct      %10.2f MiB     (%" PRIu64 " pages since the start)\n",
+		(double)d * (double)st->page / MiB, d);
+	if (st->o.sample_per_gib && st->sampled_pages >= 0)
+		fprintf(st->out, "  sampled est.  %10.2f MiB/s   (%u pages/GiB, QEMU-style)\n",
+			st->sampled_pages * (double)st->page / MiB / (iv->t1 - iv->t0),
+			st->o.sample_per_gib);
+	fprintf(st->out, "\n  %10s %12s %12s  %s\n", "pages now", "pages total", "distinct",
+		"mapping");
+	for (k = 0; k < n; k++) {
+		const struct rate_map *m = &st->m[idx[k]];
+
+		fprintf(st->out, "  %10" PRIu64 " %12" PRIu64 " %12" PRIu64 "  %s\n", m->last,
+			m->pages, m->distinct, label(m));
+	}
+}
+
+void rate_report_interval(struct rate_state *st, size_t i)
+{
+	const struct series_interval *iv = &st->s.iv[i];
+	size_t idx[1];
+
+	if (st->o.json) {
+		json_interval(st, i);
+	} else if (st->tty) {
+		tty_view(st, i);
+	} else {
+		fprintf(st->out, "%9.3f s %9" PRIu64 " pages %10.2f MiB/s  distinct %" PRIu64,
+			iv->t1, iv->pages, series_rate(&st->s, i) * (double)st->page / MiB,
+			distinct_so_far(st));
+		if (st->o.sample_per_gib && st->sampled_pages >= 0)
+			fprintf(st->out, "  sampled %.0f", st->sampled_pages);
+		if (busiest(st, idx, 1, 0))
+			fprintf(st->out, "  top %s", label(&st->m[idx[0]]));
+		fputc('\n', st->out);
+	}
+	fflush(st->out);
+}
+
+struct summary {
+	uint64_t pages;                 /* sum over the intervals */
+	double seconds, mean, peak;     /* pages per second */
+	struct series_window w[WINDOWS_MAX];
+	int nw, rounds;
+	double left;                    /* bytes, when a link was given */
+};
+
+static void summarize(const struct rate_state *st, struct summary *x)
+{
+	size_t i;
+
+	memset(x, 0, sizeof(*x));
+	for (i = 0; i < st->s.n; i++) {
+		double r = series_rate(&st->s, i);
+
+		x->pages += st->s.iv[i].pages;
+		x->peak = r > x->peak ? r : x->peak;
+	}
+	if (st->s.n)
+		x->seconds = st->s.iv[st->s.n - 1].t1 - st->s.iv[0].t0;
+	x->mean = x->seconds > 0 ? (double)x->pages / x->seconds : 0;
+	x->nw = series_windows(&st->s, x->w, WINDOWS_MAX);
+	if (x->nw < 0)
+		x->nw = 0;
+	if (st->o.link_mbps > 0)
+		x->left = series_left_to_copy(x->w, (size_t)x->nw, st->page,
+					      (double)st->tracked_bytes, st->o.link_mbps * 1e6 / 8,
+					      30, &x->rounds);
+}
+
+static void json_summary(struct rate_state *st, const struct summary *x)
+{
+	size_t idx[64], n = busiest(st, idx, 64, 1), k;
+	int i;
+
+	fprintf(st->out, "{\"summary\": {\"intervals\": %zu, \"seconds\": %.6f, \"page_size\": %zu"
+		", \"pages\": %" PRIu64 ", \"pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
+		", \"peak_written_bytes_per_s\": %.1f, \"tracked_bytes\": %" PRIu64 ", \"windows\": [",
+		st->s.n, x->seconds, st->page, x->pages, x->mean, x->mean * (double)st->page,
+		x->peak * (double)st->page, st->tracked_bytes);
+	for (i = 0; i < x->nw; i++)
+		fprintf(st->out, "%s{\"seconds\": %.6f, \"intervals\": %zu, \"windows\": %zu"
+			", \"max_pages\": %" PRIu64 ", \"mean_pages\": %.1f, \"max_bytes\": %" PRIu64 "}",
+			i ? ", " : "", x->w[i].seconds, x->w[i].intervals, x->w[i].count,
+			x->w[i].max_pages, x->w[i].mean_pages, x->w[i].max_pages * st->page);
+	fprintf(st->out, "]");
+	if (st->o.link_mbps > 0)
+		fprintf(st->out, ", \"link_mbps\": %.3f, \"precopy_rounds\": %d"
+			", \"left_to_copy_bytes\": %.0f", st->o.link_mbps, x->rounds, x->left);
+	fprintf(st->out, ", \"mappings\": [");
+	for (k = 0; k < n; k++) {
+		const struct rate_map *m = &st->m[idx[k]];
+
+		fprintf(st->out, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
+			"\", \"name\": ", k ? ", " : "", m->start, m->end);
+		wb_json_str(st->out, m->name);
+		fprintf(st->out, ", \"pages\": %" PRIu64 ", \"distinct_pages\": %" PRIu64 "}",
+			m->pages, m->distinct);
+	}
+	fprintf(st->out, "]}}\n");
+}
+
+static void text_summary(struct rate_state *st, const struct summary *x)
+{
+	size_t idx[TOP], n = busiest(st, idx, TOP, 1), k;
+	double pg = (double)st->page;
+	int i;
+
+	fprintf(st->out, "\n%s: %zu intervals over %.2f s; written %.2f MiB/s on average, "
+		"%.2f MiB/s at the peak\n", st->o.what, st->s.n, x->seconds, x->mean * pg / MiB,
+		x->peak * pg / MiB);
+	fprintf(st->out, "distinct pages written in a window (busiest / mean window):\n");
+	for (i = 0; i < x->nw; i++)
+		fprintf(st->out, "  %8.2f s  %10" PRIu64 " pages  %10.2f MiB  (mean %.2f MiB over %zu)\n",
+			x->w[i].seconds, x->w[i].max_pages, (double)x->w[i].max_pages * pg / MiB,
+			x->w[i].mean_pages * pg / MiB, x->w[i].count);
+	if (st->o.link_mbps > 0)
+		fprintf(st->out, "pre-copy over %.0f Mbit/s from %.2f MiB tracked: %.2f MiB left after "
+			"%d rounds\n", st->o.link_mbps, (double)st->tracked_bytes / MiB,
+			x->left / MiB, x->rounds);
+	fprintf(st->out, "by mapping (pages written, distinct):\n");
+	for (k = 0; k < n; k++)
+		fprintf(st->out, "  %10" PRIu64 " %10" PRIu64 "  %s\n", st->m[idx[k]].pages,
+			st->m[idx[k]].distinct, label(&st->m[idx[k]]));
+}
+
+void rate_report_summary(struct rate_state *st)
+{
+	struct summary x;
+
+	summarize(st, &x);
+	if (st->o.json)
+		json_summary(st, &x);
+	else
+		text_summary(st, &x);
+	fflush(st->out);
+}

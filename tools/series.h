@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The figures of `writewatch rate`, computed from what each interval's
+ * get-and-reset returned: the pages written per interval (a page written
+ * many times in one interval counts once, as it would be copied once), the
+ * distinct pages written over growing windows (1 s, 2 s, 4 s, ... up to the
+ * run), and what iterative pre-copy would leave to copy at a link speed.
+ *
+ * Pages are kept as runs of page numbers (address / page size), so a
+ * sweep over gigabytes costs a few runs per interval, not a page each.
+ */
+#ifndef WW_TOOL_SERIES_H
+#define WW_TOOL_SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* [start, end) in page numbers. */
+struct series_run {
+	uint64_t start, end;
+};
+
+struct series_interval {
+	double t0, t1;                  /* seconds since the run began */
+	struct series_run *runs;        /* ascending, disjoint, merged */
+	size_t nruns;
+	uint64_t pages;                 /* sum of the runs' lengths */
+};
+
+struct series {
+	size_t page;                    /* bytes */
+	struct series_interval *iv;
+	size_t n, cap;
+};
+
+/* One window of the distinct-pages curve. */
+struct series_window {
+	double seconds;                 /* window length */
+	size_t intervals;               /* intervals per window */
+	size_t count;                   /* whole windows in the run (aligned at its start) */
+	uint64_t max_pages;             /* distinct pages, the busiest window */
+	double mean_pages;              /* distinct pages, mean over the windows */
+};
+
+void series_init(struct series *s, size_t page);
+void series_free(struct series *s);
+/*
+ * Append the interval [t0, t1) (t0 not before the last t1) with the pages
+ * [runs[i].start, runs[i].end) in bytes, ascending as a get returns them.
+ * 0 or -errno.
+ */
+int series_add(struct series *s, double t0, double t1, const uint64_t (*runs)[2], size_t n);
+
+/* Pages per second of interval i; 0 for an empty interval of no length. */
+double series_rate(const struct series *s, size_t i);
+
+/*
+ * The distinct-pages curve: windows of 1, 2, 4, ... seconds (rounded up to
+ * whole intervals; the first one at least one interval), while one fits in
+ * the run, and the whole run last.  Windows are aligned at the run's start
+ * and do not overlap.  Fills at most max into w; returns the count or -errno.
+ */
+int series_windows(const struct series *s, struct series_window *w, size_t max);
+/*
+ * The union of run lists a and b into out (room for na + nb): ascending,
+ * merged.  Returns its length; *pages gets its size in pages.
+ */
+size_t series_union(const struct series_run *a, size_t na, const struct series_run *b,
+		    size_t nb, struct series_run *out, uint64_t *pages);
+/* Distinct pages of intervals [i, j). */
+uint64_t series_distinct(const struct series *s, size_t i, size_t j);
+
+/*
+ * Iterative pre-copy over a link of bytes_per_s: the first round copies
+ * total bytes; each next round copies what was written while the last one
+ * ran, read off the curve (the busiest windows; linear between windows,
+ * proportional below the first, flat after the run).  Stops when a round
+ * no longer shrinks, or after max_rounds.  Returns the bytes left for the
+ * final stop-and-copy; *rounds gets the rounds run.
+ */
+double series_left_to_copy(const struct series_window *w, size_t nw, size_t page,
+			   double total, double bytes_per_s, int max_rounds, int *rounds);
+
+#endif /* WW_TOOL_SERIES_H */
