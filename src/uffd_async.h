@@ -18,12 +18,12 @@
  * What holes cannot tell is MADV_DONTNEED: a dropped page is a hole again.
  * To keep "a dropped page reads as written", the range remembers, one bit a
  * page, which pages held memory when last armed (by ww_watch, ww_reset or a
- * get+reset that reported them); a hole among those, or the zero page (a
- * read after the drop), was dropped.  A page that held nothing (a hole, the
- * zero page) and is dropped again reads as never touched: its content,
- * zeroes, did not change.  The
- * bits live in a sorted array of 512-page blocks, so they cost 72 bytes per
- * populated block, not per block of the range.
+ * get+reset that reported them); one of those a scan no longer returns (a
+ * hole, or the zero page after a read) was dropped.  A page that held
+ * nothing then (a hole, the zero page), written and dropped since, reads as
+ * never touched: its contents, zeroes, are what they were.  The bits live
+ * in a sorted array of 512-page blocks: 72 bytes per populated block, not
+ * per block of the range.
  */
 #ifndef WW_UFFD_ASYNC_H
 #define WW_UFFD_ASYNC_H

@@ -179,6 +179,8 @@ void ww_sparse_clear(struct ww_sparse *s, uintptr_t start, uintptr_t end)
 	size_t span = block_span(), pg = ww_page_size();
 	size_t i = block_search(s, start), out;
 
+	if (!s->n)
+		return;
 	for (out = i; i < s->n && s->b[i].base < end; i++) {
 		struct ww_sparse_block *b = &s->b[i];
 		uintptr_t lo = start > b->base ? start : b->base;
@@ -199,6 +201,8 @@ int ww_sparse_split(struct ww_sparse *s, struct ww_sparse *tail, uintptr_t at)
 	size_t i = block_search(s, at), n = s->n - i;
 	bool straddle = i < s->n && s->b[i].base < at;
 
+	if (!n)
+		return 0;
 	if (reserve(tail, n))
 		return -ENOMEM;
 	memcpy(tail->b, &s->b[i], n * sizeof(s->b[0]));
