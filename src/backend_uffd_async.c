@@ -46,6 +46,7 @@ unsigned int ww_async_debug;                    /* test hooks: src/uffd_async_de
 struct async_state {
 	struct page_region vec[VEC_LEN];
 	struct ww_region drops[DROPS_MAX];
+	struct ww_sparse records;       /* list head of the ranges' records */
 };
 
 static int async_probe(char *why, size_t whylen)
@@ -123,6 +124,11 @@ fail:
 
 static void async_close(struct ww_tracker *t)
 {
+	struct async_state *st = t->priv;
+
+	/* Records of ranges a failed unwatch left behind (close forgets them all). */
+	while (st->records.next)
+		ww_sparse_free(st->records.next);
 	close(t->pagemap_fd);
 	close(t->uffd);
 	t->pagemap_fd = t->uffd = -1;
@@ -139,7 +145,7 @@ static void async_close(struct ww_tracker *t)
 static int sparse_watch(struct ww_tracker *t, struct ww_range *r)
 {
 	struct async_state *st = t->priv;
-	struct ww_sparse *s = ww_sparse_new();
+	struct ww_sparse *s = ww_sparse_new(&st->records);
 	uint64_t pages;
 	int ret;
 
@@ -215,7 +221,7 @@ static int async_split(struct ww_tracker *t, struct ww_range *r, struct ww_range
 
 	if (!r->priv)
 		return 0;
-	s = ww_sparse_new();
+	s = ww_sparse_new(&((struct async_state *)t->priv)->records);
 	if (!s)
 		return -ENOMEM;
 	ret = ww_sparse_split(r->priv, s, tail->start);

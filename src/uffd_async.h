@@ -42,11 +42,15 @@ struct ww_sparse_block {
 struct ww_sparse {
 	struct ww_sparse_block *b;              /* ascending base */
 	size_t n, cap;
+	/* Every record of a tracker, so that closing it frees those a failed unwatch left. */
+	struct ww_sparse *prev, *next;
 };
 
 /* May [start, end) use the populated-only mode?  (Private anonymous, no THP.) */
 bool ww_sparse_eligible(uintptr_t start, uintptr_t end);
-struct ww_sparse *ww_sparse_new(void);
+/* A new record, linked after *list (the tracker's). */
+struct ww_sparse *ww_sparse_new(struct ww_sparse *list);
+/* Unlink and free s (NULL: nothing). */
 void ww_sparse_free(struct ww_sparse *s);
 /* Record (set) or forget (clear) pages [start, end). */
 int ww_sparse_set(struct ww_sparse *s, uintptr_t start, uintptr_t end);

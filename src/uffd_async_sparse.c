@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "uffd_async.h"
 #include "procmaps.h"
@@ -77,33 +78,63 @@ static size_t block_search(const struct ww_sparse *s, uintptr_t addr)
 	return lo;
 }
 
-struct ww_sparse *ww_sparse_new(void)
+/*
+ * Records live in mappings of their own, never on the heap: the heap may be
+ * watched, and a get's own writes to a record there would read as the
+ * application's.
+ */
+static void *map_bytes(size_t len)
 {
-	return calloc(1, sizeof(struct ww_sparse));
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static size_t bytes_of(size_t nblocks)
+{
+	return ww_align_up(nblocks * sizeof(struct ww_sparse_block), ww_page_size());
+}
+
+struct ww_sparse *ww_sparse_new(struct ww_sparse *list)
+{
+	struct ww_sparse *s = map_bytes(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->prev = list;
+	s->next = list->next;
+	if (list->next)
+		list->next->prev = s;
+	list->next = s;
+	return s;
 }
 
 void ww_sparse_free(struct ww_sparse *s)
 {
 	if (!s)
 		return;
-	free(s->b);
-	free(s);
+	s->prev->next = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	if (s->b)
+		munmap(s->b, bytes_of(s->cap));
+	munmap(s, sizeof(*s));
 }
 
 static int reserve(struct ww_sparse *s, size_t more)
 {
-	size_t cap = s->cap ? s->cap : 16;
-	struct ww_sparse_block *nb;
+	size_t cap = s->cap ? s->cap : bytes_of(1) / sizeof(struct ww_sparse_block);
+	void *nb;
 
 	if (s->n + more <= s->cap)
 		return 0;
 	while (cap < s->n + more)
 		cap *= 2;
-	nb = realloc(s->b, cap * sizeof(*nb));
-	if (!nb)
+	nb = s->b ? mremap(s->b, bytes_of(s->cap), bytes_of(cap), MREMAP_MAYMOVE) : map_bytes(bytes_of(cap));
+	if (!nb || nb == MAP_FAILED)
 		return -ENOMEM;
 	s->b = nb;
-	s->cap = cap;
+	s->cap = bytes_of(cap) / sizeof(struct ww_sparse_block);
 	return 0;
 }
 

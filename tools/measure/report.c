@@ -66,7 +66,8 @@ static void text_block(FILE *f, const struct wb_result *r, size_t n, size_t firs
 	fprintf(f, "== %s: %s (%zu pages written, %d thread%s, %s memory, median of %d) ==\n",
 		c->measure == WB_FIRST_WRITE ? "first write after reset" : "get+reset",
 		label, r[first].written, c->threads, c->threads == 1 ? "" : "s",
-		r[first].populated_full ? "fully populated" : "mostly untouched",
+		r[first].populated_full ? "fully populated" :
+		r[first].populated_none ? "untouched when armed" : "mostly untouched",
 		r[first].nsamples ? r[first].nsamples : c->reps);
 	fprintf(f, "%-15s %12s %12s %12s %8s %14s %10s %10s\n", "method",
 		c->measure == WB_FIRST_WRITE ? "per page" : "per call", "min", "max",
