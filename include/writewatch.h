@@ -53,6 +53,36 @@ int ww_open(struct ww_tracker **out, enum ww_backend backend, unsigned flags);
  * See ww_open_pid(3) for every outcome.
  */
 int ww_open_pid(struct ww_tracker **out, pid_t pid, enum ww_backend backend, unsigned flags);
+/*
+ * A mapping of a process, as /proc/PID/maps shows it.  Sized: size is what
+ * the library filled (fields are only ever added at the end).
+ */
+struct ww_mapping {
+	size_t size;
+	uint64_t start;                 /* [start, end), page aligned */
+	uint64_t end;
+	int prot;                       /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int shared;                     /* 1: MAP_SHARED */
+	uint64_t offset;                /* file offset of start */
+	uint64_t inode;                 /* 0: no file */
+	unsigned dev_major;
+	unsigned dev_minor;
+	const char *name;               /* path, [heap], [stack], ...; "" for anonymous
+					 * memory; valid during the callback only */
+};
+
+/* ww_mappings() flags */
+#define WW_MAPPINGS_WRITABLE 1u         /* only mappings that are writable now */
+
+typedef int (*ww_mapping_fn)(const struct ww_mapping *m, void *arg);
+
+/*
+ * Call fn for every mapping of process pid (0: this one), ascending.
+ * Returns 0, fn's first nonzero result (the walk stops there), or -errno
+ * (-ESRCH no such process, -EACCES no right to read its maps).
+ */
+int ww_mappings(pid_t pid, unsigned flags, ww_mapping_fn fn, void *arg);
+
 /* Unwatch everything (no write protection is left behind) and free.  NULL is a no-op. */
 void ww_close(struct ww_tracker *t);
 

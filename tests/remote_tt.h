@@ -74,14 +74,22 @@ static inline void rt_child_loop(char *mem, size_t npages, int in, int out)
 			res = munmap(mem, npages * TT_PAGE) ? -errno : 0;
 		} else if (m.op == RT_EXIT) {
 			_exit((int)m.arg);
+		} else if (m.op == RT_EXEC) {
+			/* Answer first: exec does not return to answer after. */
+			rt_write_all(out, &res, sizeof(res));
+			execl("/bin/sleep", "sleep", "60", (char *)NULL);
+			_exit(5);
 		}
 		rt_write_all(out, &res, sizeof(res));
 	}
 	_exit(2);
 }
 
+/* Run in the target before its loop (with its region mapped); nonzero: exit with it. */
+typedef int (*rt_setup_fn)(char *mem, size_t npages);
+
 /* Start a target with a region of npages private anonymous pages. */
-static inline void rt_spawn(struct rt_child *c, size_t npages)
+static inline void rt_spawn_setup(struct rt_child *c, size_t npages, rt_setup_fn setup)
 {
 	int to[2], from[2];
 
@@ -94,11 +102,16 @@ static inline void rt_spawn(struct rt_child *c, size_t npages)
 	if (!c->pid) {
 		char *mem = mmap(NULL, npages * TT_PAGE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int err;
 
 		if (mem == MAP_FAILED)
 			_exit(4);
 		close(to[1]);
 		close(from[0]);
+		/* Last before the loop: a seccomp filter may forbid what came before. */
+		err = setup ? setup(mem, npages) : 0;
+		if (err)
+			_exit(err);
 		rt_write_all(from[1], &mem, sizeof(mem));
 		rt_child_loop(mem, npages, to[0], from[1]);
 	}
@@ -106,8 +119,17 @@ static inline void rt_spawn(struct rt_child *c, size_t npages)
 	close(from[1]);
 	c->to = to[1];
 	c->from = from[0];
-	if (rt_read_all(c->from, &c->base, sizeof(c->base)))
-		tt_fail("target did not start");
+	if (rt_read_all(c->from, &c->base, sizeof(c->base))) {
+		int st = 0;
+
+		waitpid(c->pid, &st, 0);
+		tt_fail("target did not start (status %#x)", st);
+	}
+}
+
+static inline void rt_spawn(struct rt_child *c, size_t npages)
+{
+	rt_spawn_setup(c, npages, NULL);
 }
 
 /* Send one command and wait for its answer. */
@@ -245,6 +267,23 @@ static inline int rt_vma_uffd_wp(pid_t pid, const char *addr)
 	}
 	fclose(f);
 	return found;
+}
+
+/* First line of /proc/PID/comm into buf ("" if it cannot be read). */
+static inline void rt_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	buf[0] = 0;
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(buf, (int)len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
 }
 
 #endif /* REMOTE_TT_H */

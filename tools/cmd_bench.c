@@ -246,6 +246,16 @@ static int run_all(struct run *run, const struct wb_case *cs, int ncases, struct
 	return failed;
 }
 
+/* --measure restore has its own matrix and options (bench_restore.c). */
+static bool wants_restore(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--measure=restore") ||
+		    (!strcmp(argv[i], "--measure") && i + 1 < argc && !strcmp(argv[i + 1], "restore")))
+			return true;
+	return false;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static struct wb_case cases[BENCH_MAX_CASES];
@@ -254,9 +264,12 @@ int cmd_bench(int argc, char **argv)
 	struct wb_result *res;
 	struct wb_env env;
 	char cmd[1024];
-	int ret = bench_parse(argc, argv, &o), ncases, rows, steps, failed;
+	int ret, ncases, rows, steps, failed;
 	FILE *csv_f = NULL, *json_f = NULL;
 
+	if (wants_restore(argc, argv))
+		return cmd_bench_restore(argc, argv);
+	ret = bench_parse(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	ncases = bench_cases(&o, cases, BENCH_MAX_CASES);
