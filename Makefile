@@ -3,6 +3,10 @@
 #   make check           run the test suite once per backend
 #   make check-san       the same suite built with ASan + UBSan
 #   make demo            build and run the demo
+#   make bdwgc           Boehm GC 8.2.2 (Debian's libgc source, fetched with
+#                        apt-get source) on libwritewatch: its test suite and a
+#                        heap-checking stress per VDB, then a timing table
+#                        (integrations/bdwgc/run.sh; BDWGC_ARGS=--quick|--ci|...)
 #   make install         PREFIX=/usr/local DESTDIR= ...
 #   make cross           everything (make all) for aarch64 with Debian's cross compiler
 #                        (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross) into
@@ -59,7 +63,7 @@ HEADERS    := $(wildcard include/*.h include/writewatch/*.h)
 SHARED     := $(BUILD)/libwritewatch.so.$(VERSION)
 STATIC     := $(BUILD)/libwritewatch.a
 
-.PHONY: all lib check check-san demo install uninstall clean cross
+.PHONY: all lib check check-san demo install uninstall clean cross bdwgc
 all: lib $(TESTS) $(if $(TOOL_SRCS),$(TOOL)) $(EXAMPLES) $(BENCHES)
 lib: $(SHARED) $(STATIC) $(BUILD)/writewatch.pc
 
@@ -116,6 +120,9 @@ check-san:
 
 demo: all
 	$(TOOL) demo
+
+bdwgc: lib
+	BUILD=$(BUILD) WERROR=$(WERROR) integrations/bdwgc/run.sh $(BDWGC_ARGS)
 
 # Cross build: a sub-make with the cross tools, then the architecture of
 # everything it built (every archive member, too) checked with readelf.
