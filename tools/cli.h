@@ -16,6 +16,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_pages(int argc, char **argv);
+int cmd_rate(int argc, char **argv);
 int cmd_track(int argc, char **argv);
 /* writewatch bench --measure restore (bench_restore.c) */
 int cmd_bench_restore(int argc, char **argv);

@@ -54,26 +54,30 @@ static size_t busiest(const struct rate_state *st, size_t *idx, size_t max, int 
 	return n;
 }
 
+/* The fields of `writewatch track --json`, then the rates and the sampled estimate. */
 static void json_interval(struct rate_state *st, size_t i)
 {
 	const struct series_interval *iv = &st->s.iv[i];
 	double rate = series_rate(&st->s, i);
-	size_t idx[TOP], n = busiest(st, idx, TOP, 0), k;
+	size_t idx[64], n = busiest(st, idx, 64, 0), k;
 
-	fprintf(st->out, "{\"interval\": %zu, \"t\": %.6f, \"seconds\": %.6f, \"pages\": %" PRIu64
-		", \"bytes\": %" PRIu64 ", \"pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
-		", \"distinct_pages\": %" PRIu64, i, iv->t1, iv->t1 - iv->t0, iv->pages,
-		iv->pages * st->page, rate, rate * (double)st->page, distinct_so_far(st));
+	fprintf(st->out, "{\"t\":%.9f,\"interval\":%zu,\"dt\":%.9f,\"written_pages\":%" PRIu64
+		",\"written_mib\":%.3f,\"distinct_pages\":%" PRIu64 ",\"page_size\":%zu",
+		iv->t1, i, iv->t1 - iv->t0, iv->pages, (double)iv->pages * (double)st->page / MiB,
+		distinct_so_far(st), st->page);
+	fprintf(st->out, ",\"written_pages_per_s\":%.1f,\"written_bytes_per_s\":%.1f", rate,
+		rate * (double)st->page);
 	if (st->o.sample_per_gib)
-		fprintf(st->out, ", \"sampled_pages\": %.1f", st->sampled_pages);
-	fprintf(st->out, ", \"mappings\": [");
+		fprintf(st->out, ",\"sampled_pages\":%.1f", st->sampled_pages);
+	fprintf(st->out, ",\"mappings\":[");
 	for (k = 0; k < n; k++) {
 		const struct rate_map *m = &st->m[idx[k]];
 
-		fprintf(st->out, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
-			"\", \"name\": ", k ? ", " : "", m->start, m->end);
+		fprintf(st->out, "%s{\"name\":", k ? "," : "");
 		wb_json_str(st->out, m->name);
-		fprintf(st->out, ", \"pages\": %" PRIu64 "}", m->last);
+		fprintf(st->out, ",\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
+			"\",\"written_pages\":%" PRIu64 ",\"distinct_pages\":%" PRIu64 "}", m->start,
+			m->end, m->last, m->distinct);
 	}
 	fprintf(st->out, "]}\n");
 }
@@ -162,7 +166,7 @@ static void summarize(const struct rate_state *st, struct summary *x)
 		x->nw = 0;
 	if (st->o.link_mbps > 0)
 		x->left = series_left_to_copy(x->w, (size_t)x->nw, st->page,
-					      (double)st->tracked_bytes, st->o.link_mbps * 1e6 / 8,
+					      (double)st->resident_bytes, st->o.link_mbps * 1e6 / 8,
 					      30, &x->rounds);
 }
 
@@ -172,10 +176,10 @@ static void json_summary(struct rate_state *st, const struct summary *x)
 	int i;
 
 	fprintf(st->out, "{\"summary\": {\"intervals\": %zu, \"seconds\": %.6f, \"page_size\": %zu"
-		", \"pages\": %" PRIu64 ", \"pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
-		", \"peak_written_bytes_per_s\": %.1f, \"tracked_bytes\": %" PRIu64 ", \"windows\": [",
+		", \"written_pages\": %" PRIu64 ", \"written_pages_per_s\": %.1f, \"written_bytes_per_s\": %.1f"
+		", \"peak_written_bytes_per_s\": %.1f, \"resident_bytes\": %" PRIu64 ", \"windows\": [",
 		st->s.n, x->seconds, st->page, x->pages, x->mean, x->mean * (double)st->page,
-		x->peak * (double)st->page, st->tracked_bytes);
+		x->peak * (double)st->page, st->resident_bytes);
 	for (i = 0; i < x->nw; i++)
 		fprintf(st->out, "%s{\"seconds\": %.6f, \"intervals\": %zu, \"windows\": %zu"
 			", \"max_pages\": %" PRIu64 ", \"mean_pages\": %.1f, \"max_bytes\": %" PRIu64 "}",
@@ -192,7 +196,7 @@ static void json_summary(struct rate_state *st, const struct summary *x)
 		fprintf(st->out, "%s{\"start\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
 			"\", \"name\": ", k ? ", " : "", m->start, m->end);
 		wb_json_str(st->out, m->name);
-		fprintf(st->out, ", \"pages\": %" PRIu64 ", \"distinct_pages\": %" PRIu64 "}",
+		fprintf(st->out, ", \"written_pages\": %" PRIu64 ", \"distinct_pages\": %" PRIu64 "}",
 			m->pages, m->distinct);
 	}
 	fprintf(st->out, "]}}\n");
@@ -213,8 +217,8 @@ static void text_summary(struct rate_state *st, const struct summary *x)
 			x->w[i].seconds, x->w[i].max_pages, (double)x->w[i].max_pages * pg / MiB,
 			x->w[i].mean_pages * pg / MiB, x->w[i].count);
 	if (st->o.link_mbps > 0)
-		fprintf(st->out, "pre-copy over %.0f Mbit/s from %.2f MiB tracked: %.2f MiB left after "
-			"%d rounds\n", st->o.link_mbps, (double)st->tracked_bytes / MiB,
+		fprintf(st->out, "pre-copy over %.0f Mbit/s of %.2f MiB resident: %.2f MiB left after "
+			"%d rounds\n", st->o.link_mbps, (double)st->resident_bytes / MiB,
 			x->left / MiB, x->rounds);
 	fprintf(st->out, "by mapping (pages written, distinct):\n");
 	for (k = 0; k < n; k++)

@@ -6,6 +6,7 @@
  *   writewatch demo [--quick] ...
  *   writewatch bench [options]
  *   writewatch pages (PID | self) [--json]
+ *   writewatch rate (PID | -- CMD) [options]
  *   writewatch track [options] (PID | -- CMD [ARGS...])
  * Exit status: 0 ok, 1 runtime failure, 2 usage error, 3 nothing requested
  * is available here.  Errors are one line on stderr.
@@ -27,6 +28,7 @@ static const struct {
 	{ "probe", cmd_probe, "what this machine offers: the backend AUTO picks and why, each backend, uffd, PAGEMAP_SCAN, limits" },
 	{ "demo", cmd_demo, "a mutator workload tracked by every backend, interleaved; a table of costs and overheads" },
 	{ "bench", cmd_bench, "the benchmark matrix: first-write and get+reset cost, ratios to the raw kernel sequence" },
+	{ "rate", cmd_rate, "how fast a process writes memory, exactly: per interval, per window, per mapping; pictures" },
 	{ "track", cmd_track, "pages a process (or a command) writes per interval, per mapping, exactly" },
 	{ "pages", cmd_pages, "the page map of a process per mapping: present, swapped, zero, huge, file, written, guard" },
 };
