@@ -2,8 +2,9 @@
 /*
  * writewatch rate's figures equal the truth on known schedules
  * (bench/rate_target): a steady writer, bursts, a cold sweep (each page
- * once: the region's pages summed over the intervals, and its distinct
- * pages, are exactly the pages written), and a hot set rewritten (distinct
+ * once: the region's distinct pages are exactly the pages written, and its
+ * pages summed over the intervals too, but for a page whose store straddles
+ * an interval's end, counted in both), and a hot set rewritten (distinct
  * pages exactly the hot set, no interval above it, and at least the hot set
  * in all).  Every interval's written_bytes_per_s is its bytes over its
  * length; the window curve ascends and ends with the whole run, whose
@@ -44,8 +45,16 @@ static void once_each(const char *mode, const char *pages, const char *const *mo
 	x = rate_run(50, NULL, targs);
 	tt_check(x.truth_distinct == atoll(pages) && x.truth_writes == atoll(pages),
 		 "%s: the target wrote %lld pages", mode, x.truth_writes);
-	tt_check(x.sum_pages == x.truth_writes, "%s: intervals sum to %lld pages, %lld written",
-		 mode, x.sum_pages, x.truth_writes);
+	/*
+	 * A store that faulted before an interval's get and completed after it
+	 * is reported by both gets (the contract allows a page twice, never
+	 * none): the single-threaded target has at most one such page at each
+	 * interval boundary.
+	 */
+	tt_check(x.sum_pages >= x.truth_writes &&
+		 x.sum_pages <= x.truth_writes + (long long)x.intervals - 1,
+		 "%s: intervals sum to %lld pages in %zu intervals, %lld written", mode,
+		 x.sum_pages, x.intervals, x.truth_writes);
 	tt_check(x.sum_pages_summary == x.sum_pages, "%s: summary %lld, intervals %lld", mode,
 		 x.sum_pages_summary, x.sum_pages);
 	tt_check(x.distinct_summary == x.truth_distinct, "%s: distinct %lld, truth %lld", mode,

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 "  --rounds N         run the whole matrix N times, methods interleaved, and pool\n"
 "                     the repetitions (evens out noisy neighbours; default 1)\n"
 "  --populate MODE    full (touch every page first), written (only the written\n"
-"                     pages) or auto (full up to 2 GiB; default)\n"
+"                     pages), none (nothing: the writes populate it) or auto\n"
+"                     (full up to 2 GiB; default)\n"
 "  --quick            small sizes and 3 repetitions: seconds instead of minutes\n"
 "  --timeout SEC      give up on one measurement after SEC seconds (default 600)\n"
 "  --csv[=FILE]       CSV (columns in writewatch(1)) to stdout, or to FILE besides the text\n"
@@ -149,10 +150,12 @@ static int opt_populate(struct bench_opts *o, const char *a)
 		o->populate = WB_POP_FULL;
 	else if (!strcmp(a, "written"))
 		o->populate = WB_POP_WRITTEN;
+	else if (!strcmp(a, "none"))
+		o->populate = WB_POP_NONE;
 	else if (!strcmp(a, "auto"))
 		o->populate = WB_POP_AUTO;
 	else
-		return cli_usage_error("bench", "bad --populate '%s' (full, written, auto)", a);
+		return cli_usage_error("bench", "bad --populate '%s' (full, written, none, auto)", a);
 	return -1;
 }
 

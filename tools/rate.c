@@ -56,9 +56,13 @@ static void maps_refresh(struct rate_state *st, bool force)
 
 	if (!force && st->maps.n && t - st->maps_read_at < MAPS_EVERY_S)
 		return;
-	/* A target that has gone keeps the last picture of its mappings. */
+	/* A target that has gone (an exiting one shows no mappings) keeps the last picture. */
 	if (tool_maps_read(st->pid, &fresh))
 		return;
+	if (!fresh.n) {
+		tool_maps_free(&fresh);
+		return;
+	}
 	tool_maps_free(&st->maps);
 	st->maps = fresh;
 	st->maps_read_at = t;

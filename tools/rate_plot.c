@@ -380,7 +380,7 @@ static int d_all(struct svg *s, const struct series *se, const struct tool_maps 
 
 int plot_rate(const char *path, const struct series *s, const struct rate_plot_info *pi)
 {
-	return one(path, PANEL - 30, "write rate", d_rate, s, NULL, pi);
+	return one(path, PANEL + 10, "write rate", d_rate, s, NULL, pi);
 }
 
 int plot_heatmap(const char *path, const struct series *s, const struct tool_maps *m,
@@ -391,13 +391,13 @@ int plot_heatmap(const char *path, const struct series *s, const struct tool_map
 
 int plot_windows(const char *path, const struct series *s, const struct rate_plot_info *pi)
 {
-	return one(path, PANEL - 30, "distinct pages vs window", d_win, s, NULL, pi);
+	return one(path, PANEL + 10, "distinct pages vs window", d_win, s, NULL, pi);
 }
 
 int plot_one_file(const char *path, const struct series *s, const struct tool_maps *m,
 		  const struct rate_plot_info *pi)
 {
-	return one(path, 4 * PANEL - 90, "writewatch rate", d_all, s, m, pi);
+	return one(path, 4 * PANEL - 40, "writewatch rate", d_all, s, m, pi);
 }
 
 int plot_all(const char *dir, const struct series *s, const struct tool_maps *m,
