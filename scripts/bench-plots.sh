@@ -54,6 +54,7 @@ if [ $quick = 1 ]; then
 		"fraction|--measure get-reset --size 128M --fraction 0.1%,1%,10% --reps 3"
 		"restore-pages|--measure restore --size 64M --pages 1,64,1024 --reps 3"
 		"restore-size|--measure restore --size 16M,64M --sparse 4G --pages 64 --reps 3"
+		"remote|--measure remote --quick"
 	)
 else
 	studies=(
@@ -63,6 +64,7 @@ else
 		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
 		"restore-pages|--measure restore --size 1G --pages 1,16,64,256,1024,4096,16384,100000 --reps 9"
 		"restore-size|--measure restore --size 64M,256M,1G,4G --sparse 256G --pages 64 --reps 9"
+		"remote|--measure remote"
 	)
 fi
 # --only: the studies named, and none of the blocks that describe a whole run.
