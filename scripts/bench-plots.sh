@@ -7,9 +7,11 @@
 # with --update every block between the BEGIN/END markers of BENCHMARKS.md
 # (machine, tables, their summaries, the demo) is replaced by the new one.
 #
-#   scripts/bench-plots.sh [--quick] [--plots-only] [--update]
+#   scripts/bench-plots.sh [--quick] [--plots-only] [--only STUDY] [--update]
 #     --quick       small sizes and few repetitions (a smoke test, not a study)
 #     --plots-only  redraw the plots from the CSVs already in $OUT
+#     --only STUDY  run that study alone (first-write, first-write-2threads, size,
+#                   fraction; no demo); the rest comes from the CSVs already in $OUT
 #     --update      rewrite the tables in BENCHMARKS.md
 # Environment: BUILD (build dir, default build), OUT (default $BUILD/bench-results),
 # DOCS (default docs).  Runs as any user: every method works unprivileged
@@ -24,9 +26,11 @@ case $build in /*) ;; *) build=$here/$build ;; esac
 out=${OUT:-$build/bench-results}
 docs=${DOCS:-$here/docs}
 tool=$build/writewatch
-quick=0 plots_only=0 update=0
+quick=0 plots_only=0 update=0 only= want_only=0
 for arg in "$@"; do
+	if [ $want_only = 1 ]; then only=$arg want_only=0; continue; fi
 	case $arg in
+	--only) want_only=1 ;;
 	--quick) quick=1 ;;
 	--plots-only) plots_only=1 ;;
 	--update) update=1 ;;
@@ -50,7 +54,7 @@ else
 	studies=(
 		"first-write|--measure first-write --rounds 3"
 		"first-write-2threads|--measure first-write --threads 2 --rounds 2"
-		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 3"
+		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 1"
 		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
 	)
 fi
@@ -58,6 +62,7 @@ fi
 if [ $plots_only = 0 ]; then
 	for s in "${studies[@]}"; do
 		name=${s%%|*} args=${s#*|}
+		[ -z "$only" ] || [ "$only" = "$name" ] || continue
 		echo "== $name: writewatch bench $args" >&2
 		# A failed row (e.g. mprotect at the VMA limit) is a result, not an error here.
 		# shellcheck disable=SC2086
@@ -73,7 +78,7 @@ if [ $plots_only = 0 ]; then
 fi
 
 # The demo's table (BENCHMARKS.md shows one run of it).
-if [ $plots_only = 0 ]; then
+if [ $plots_only = 0 ] && [ -z "$only" ]; then
 	demo_args=$([ $quick = 1 ] && echo "--quick -q" || echo "-q")
 	echo "== demo: writewatch demo $demo_args" >&2
 	# shellcheck disable=SC2086
