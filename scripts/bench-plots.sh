@@ -43,15 +43,17 @@ load0=$(cut -d' ' -f1 /proc/loadavg)
 if [ $quick = 1 ]; then
 	studies=(
 		"first-write|--measure first-write --quick"
-		"size|--measure get-reset --size 64M,256M,1G --pages 256 --populate written --reps 3"
+		"size|--measure get-reset --size 64M,256M,1G --pages 256 --populate none --reps 3"
 		"fraction|--measure get-reset --size 128M --fraction 0.1%,1%,10% --reps 3"
+		"remote|--measure remote --quick"
 	)
 else
 	studies=(
 		"first-write|--measure first-write --rounds 3"
 		"first-write-2threads|--measure first-write --threads 2 --rounds 2"
-		"size|--measure get-reset --size 64M,256M,1G,4G,16G --pages 1024 --populate written --rounds 4"
+		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 3"
 		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
+		"remote|--measure remote"
 	)
 fi
 
@@ -101,7 +103,7 @@ xtics() {          # xtics study col scale kind
 		awk -v scale="$3" -v kind="$4" '{
 			x = $1 / scale
 			if (kind == "size")
-				l = $1 >= 1073741824 ? sprintf("%g GiB", $1 / 1073741824) : sprintf("%g MiB", $1 / 1048576)
+				l = $1 >= 1099511627776 ? sprintf("%g TiB", $1 / 1099511627776) : $1 >= 1073741824 ? sprintf("%g GiB", $1 / 1073741824) : sprintf("%g MiB", $1 / 1048576)
 			else
 				l = sprintf(x >= 1 ? "%.0f%%%%" : "%.1g%%%%", x)   # tic labels are formats to gnuplot
 			printf "%s\"%s\" %.10g", n++ ? ", " : "", l, x
@@ -197,9 +199,11 @@ target_table() {
 	echo "|---|---|---|---:|---:|---:|---|"
 	for s in "${studies[@]}"; do
 		name=${s%%|*}
+		# Over untouched memory uffd-async arms populated-only, raw with markers: not the same sequence.
+		[ "$name" != size ] || continue
 		[ -s "$out/$name.csv" ] || continue
 		awk -F, -v study="$name" '
-			function hsize(b) { return b >= 1073741824 ? sprintf("%g GiB", b / 1073741824) : sprintf("%g MiB", b / 1048576) }
+			function hsize(b) { return b >= 1099511627776 ? sprintf("%g TiB", b / 1099511627776) : b >= 1073741824 ? sprintf("%g GiB", b / 1073741824) : sprintf("%g MiB", b / 1048576) }
 			function fmt(v, u) { return u == "ms" ? sprintf(v < 1 ? "%.3f ms" : "%.2f ms", v) : sprintf("%.0f ns", v) }
 			NR > 1 && $19 == "ok" && ($2 == "raw" || $2 == "uffd-async") {
 				key = $1 "," $3 "," $4 "," $6 "," $7
@@ -271,7 +275,7 @@ crossover() {      # crossover study method xcol below|above
 			print $x, ($2 == "raw" ? "raw" : "m"), $10 }' "$out/$1.csv" | sort -g -k1,1 |
 	awk -v x="$3" -v dir="$4" '
 		function lab(v) {
-			if (x == 4) return v >= 1073741824 ? sprintf("%g GiB", v / 1073741824) : sprintf("%g MiB", v / 1048576)
+			if (x == 4) return v >= 1099511627776 ? sprintf("%g TiB", v / 1099511627776) : v >= 1073741824 ? sprintf("%g GiB", v / 1073741824) : sprintf("%g MiB", v / 1048576)
 			return sprintf("%.2g%%", v * 100)
 		}
 		{ if (!($1 in seen)) { seen[$1] = 1; xs[++n] = $1 } v[$1, $2] = $3 + 0 }
@@ -322,16 +326,29 @@ notes_threads() {
 		}' "$out/first-write.csv" "$out/first-write-2threads.csv"
 }
 
+# Column col of method m's ok row at size bytes (CSV column 4), to three significant digits.
+col_size() {       # col_size study method col bytes
+	awk -F, -v m="$2" -v c="$3" -v b="$4" 'NR > 1 && $2 == m && $19 == "ok" && $4 == b { printf "%.3g", $c; exit }' \
+		"$out/$1.csv"
+}
+
+# KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
+kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
+
 notes_size() {
-	local pt arm
-	pt=$(col_at size raw 18 4 last) arm=$(col_at size raw 17 4 last)
-	echo "- \`raw\`: get+reset $(col_at size raw 10 4 first) ms at the smallest size and"
-	echo "  $(col_at size raw 10 4 last) ms at the largest; arming the largest took ${arm:-?} ms and added"
-	echo "  $(awk -v k="${pt:-0}" 'BEGIN { printf "%.1f", k / 1024 }') MiB of page tables (VmPTE)."
-	echo "- \`uffd-async\`: $(col_range size uffd-async 14)x \`raw\` at every size."
-	echo "- \`uffd-sync\`: $(col_range size uffd-sync 10 %.2f) ms over the whole range; cheaper than"
-	echo "  \`raw\` $(crossover size uffd-sync 4 below)."
-	echo "- \`mprotect\`: $(col_range size mprotect 10 %.2f) ms; cheaper than \`raw\` $(crossover size mprotect 4 below)."
+	local g=1073741824 big=274877906944 huge=17592186044416 a1 a256
+	a1=$(col_size size uffd-async 10 $g) a256=$(col_size size uffd-async 10 $big)
+	echo "- \`uffd-async\` (populated-only): get+reset ${a1:-?} ms at 1 GiB, ${a256:-?} ms at 256 GiB"
+	echo "  ($(awk -v a="${a1:-0}" -v b="${a256:-0}" 'BEGIN { if (a > 0) printf "%.1fx", b / a; else printf "?" }') the 1 GiB figure),"
+	echo "  $(col_size size uffd-async 10 $huge) ms at 16 TiB; arming took $(col_size size uffd-async 17 $big) ms at"
+	echo "  256 GiB and $(col_size size uffd-async 17 $huge) ms at 16 TiB, adding $(kib "$(col_size size uffd-async 18 $big)")"
+	echo "  and $(kib "$(col_size size uffd-async 18 $huge)") of page tables."
+	echo "- \`raw\` (a marker in every entry): get+reset $(col_at size raw 10 4 first) ms at the smallest size,"
+	echo "  $(col_size size raw 10 $g) ms at 1 GiB and $(col_size size raw 10 $big) ms at 256 GiB; arming 256 GiB took"
+	echo "  $(col_size size raw 17 $big) ms and added $(kib "$(col_size size raw 18 $big)") of page tables; 16 TiB is refused."
+	echo "- \`uffd-async\` against \`raw\`: $(col_range size uffd-async 14)x over the sizes both ran."
+	echo "- \`uffd-sync\`: $(col_range size uffd-sync 10 %.2f) ms over the whole range (markers too: 16 TiB refused)."
+	echo "- \`mprotect\`: $(col_range size mprotect 10 %.2f) ms, up to 16 TiB."
 	echo "- \`old-pagemap\`: $(col_range size old-pagemap 14)x \`raw\`."
 }
 

@@ -51,7 +51,9 @@ static struct mp_state *mp_state_new(uintptr_t start, uintptr_t end, size_t page
 	size_t npages = (end - start) / pagesize;
 	size_t segoff = ww_align_up(sizeof(struct mp_state), 64);
 	size_t bitoff = ww_align_up(segoff + nsegs * sizeof(*segs), 64);
-	size_t len = ww_align_up(bitoff + WW_BITMAP_WORDS(npages) * sizeof(uint64_t),
+	size_t sumoff = ww_align_up(bitoff + WW_BITMAP_WORDS(npages) * sizeof(uint64_t), 64);
+	size_t ngroups = (npages + MP_GROUP_PAGES - 1) / MP_GROUP_PAGES;
+	size_t len = ww_align_up(sumoff + WW_BITMAP_WORDS(ngroups) * sizeof(uint64_t),
 				 ww_page_size());
 	struct mp_state *st;
 	char *mem;
@@ -70,6 +72,7 @@ static struct mp_state *mp_state_new(uintptr_t start, uintptr_t end, size_t page
 	memcpy(mem + segoff, segs, nsegs * sizeof(*segs));
 	st->segs = (const struct ww_vma *)(mem + segoff);
 	st->bits = (_Atomic uint64_t *)(mem + bitoff);
+	st->summary = (_Atomic uint64_t *)(mem + sumoff);
 	st->npages = npages;
 	st->maplen = len;
 	return st;
@@ -352,7 +355,7 @@ static void mp_move_bits(struct mp_state *st, struct mp_state *nst, uintptr_t cu
 	while ((i = ww_bits_next_set(st->bits, from + i, from + nst->npages) - from) <
 	       nst->npages) {
 		ww_bits_update(st->bits, from + i, from + i + 1, false);
-		ww_bits_update(nst->bits, i, i + 1, true);
+		mp_bits(nst, nst->base + (i << nst->shift), nst->base + ((i + 1) << nst->shift), true);
 		i++;
 	}
 }
@@ -453,8 +456,8 @@ static bool mp_out_add(struct mp_out *o, uintptr_t addr, size_t pagesize)
  * The set bits of pages [i, last) as runs; with reset, clear the bits
  * taken.  Returns the address where the output filled, or 0 if it did not.
  */
-static uintptr_t mp_collect(struct mp_state *st, size_t i, size_t last, struct mp_out *o,
-			    bool reset)
+static uintptr_t mp_collect_words(struct mp_state *st, size_t i, size_t last, struct mp_out *o,
+				  bool reset)
 {
 	while (i < last) {
 		size_t w = i / 64, lim = (w + 1) * 64 < last ? (w + 1) * 64 : last;
@@ -479,6 +482,49 @@ static uintptr_t mp_collect(struct mp_state *st, size_t i, size_t last, struct m
 		if (full)
 			return full;
 		i = lim;
+	}
+	return 0;
+}
+
+/* Reset took every bit of group g it saw: clear its summary bit, unless one came meanwhile. */
+static void mp_group_done(struct mp_state *st, size_t g)
+{
+	size_t w = g * (MP_GROUP_PAGES / 64), e = w + MP_GROUP_PAGES / 64;
+
+	ww_bits_update(st->summary, g, g + 1, false);
+	if (e > WW_BITMAP_WORDS(st->npages))
+		e = WW_BITMAP_WORDS(st->npages);
+	for (; w < e; w++)
+		if (atomic_load(&st->bits[w])) {
+			ww_bits_update(st->summary, g, g + 1, true);
+			return;
+		}
+}
+
+/*
+ * mp_collect_words over the groups whose summary bit is set only: a get
+ * costs a load per 4096 pages of the range plus the groups written, not a
+ * load per 64 pages.
+ */
+static uintptr_t mp_collect(struct mp_state *st, size_t i, size_t last, struct mp_out *o,
+			    bool reset)
+{
+	size_t ngroups = (st->npages + MP_GROUP_PAGES - 1) / MP_GROUP_PAGES;
+
+	while (i < last) {
+		size_t g = ww_bits_next_set(st->summary, i / MP_GROUP_PAGES, ngroups);
+		size_t gs = g * MP_GROUP_PAGES, ge = gs + MP_GROUP_PAGES;
+		size_t lo = gs > i ? gs : i, hi = ge < last ? ge : last;
+		uintptr_t full;
+
+		if (g >= ngroups || gs >= last)
+			return 0;
+		full = mp_collect_words(st, lo, hi, o, reset);
+		if (full)
+			return full;
+		if (reset && lo == gs && (hi == ge || hi == st->npages))
+			mp_group_done(st, g);
+		i = hi;
 	}
 	return 0;
 }

@@ -20,6 +20,12 @@
  *   lands on a page this call reports);
  * - protection is removed before the userfaultfd is closed (closing left
  *   uffd-wp bits behind before 6.8.10).
+ *
+ * Private anonymous memory without THP that is mostly unpopulated when
+ * watched goes without markers (uffd_async.h): arming, page tables and scans
+ * then follow the populated memory, not the size watched.  Everything else
+ * (shared and file memory, hugetlb, THP-eligible memory, ranges at least
+ * half populated when watched) is armed with a marker in every entry.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,11 +35,18 @@
 #include "internal.h"
 #include "kernel.h"
 #include "remote.h"
+#include "uffd_async.h"
+#include "uffd_async_debug.h"
 
 #define VEC_LEN 512             /* page_region entries per PAGEMAP_SCAN call */
+#define DROPS_MAX 512           /* dropped runs looked for per scan call */
+
+unsigned int ww_async_debug;                    /* test hooks: src/uffd_async_debug.h */
 
 struct async_state {
 	struct page_region vec[VEC_LEN];
+	struct ww_region drops[DROPS_MAX];
+	struct ww_sparse records;       /* list head of the ranges' records */
 };
 
 static int async_probe(char *why, size_t whylen)
@@ -111,11 +124,40 @@ fail:
 
 static void async_close(struct ww_tracker *t)
 {
+	struct async_state *st = t->priv;
+
+	/* Records of ranges a failed unwatch left behind (close forgets them all). */
+	while (st->records.next)
+		ww_sparse_free(st->records.next);
 	close(t->pagemap_fd);
 	close(t->uffd);
 	t->pagemap_fd = t->uffd = -1;
 	munmap(t->priv, sizeof(struct async_state));
 	t->priv = NULL;
+}
+
+/*
+ * Arm the populated pages of r only.  Returns 0 in populated-only mode, 1
+ * when r is to get markers after all (at least half populated: its page
+ * tables exist already, and the scan that needs no filter is cheaper), or
+ * -errno.
+ */
+static int sparse_watch(struct ww_tracker *t, struct ww_range *r)
+{
+	struct async_state *st = t->priv;
+	struct ww_sparse *s = ww_sparse_new(&st->records);
+	uint64_t pages;
+	int ret;
+
+	if (!s)
+		return 1;
+	ret = ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, s, r->start, r->end, &pages);
+	if (ret || pages * 2 >= (r->end - r->start) / ww_page_size()) {
+		ww_sparse_free(s);
+		return ret ? ww_uffd_wp_err(ret) : 1;
+	}
+	r->priv = s;
+	return 0;
 }
 
 static int async_watch(struct ww_tracker *t, struct ww_range *r)
@@ -128,8 +170,20 @@ static int async_watch(struct ww_tracker *t, struct ww_range *r)
 		return -EOPNOTSUPP;     /* a memory type this kernel cannot write-protect */
 	if (ret)
 		return ret;             /* EBUSY: another userfaultfd; EPERM: never writable */
+	/* Another process's VMAs are not in our /proc/self: it keeps markers. */
+	if (!r->hugetlb && !t->pid && !(ww_async_debug & WW_ASYNC_DEBUG_MARKERS) &&
+	    ww_sparse_eligible(r->start, r->end)) {
+		ret = sparse_watch(t, r);
+		if (ret <= 0) {
+			if (ret)
+				ww_k_uffd_unregister(t->uffd, r->start, len);
+			return ret;
+		}
+	}
 	/* WP_UNPOPULATED: never-touched pages get markers, so their first write counts. */
-	ret = ww_k_uffd_wp(t->uffd, r->start, len, true, false);
+	ret = ww_marker_cost_check(len, r->pagesize);
+	if (!ret)
+		ret = ww_k_uffd_wp(t->uffd, r->start, len, true, false);
 	if (ret)
 		ww_k_uffd_unregister(t->uffd, r->start, len);
 	return ret;
@@ -149,7 +203,34 @@ static int async_unwatch(struct ww_tracker *t, struct ww_range *r, uintptr_t sta
 	if (ret && !gone)
 		return ww_uffd_wp_err(ret);    /* -EFAULT: replaced, the core retries as gone */
 	ret = ww_k_uffd_unregister(t->uffd, start, end - start);
-	return gone ? 0 : ret;
+	if (ret && !gone)
+		return ret;
+	if (r->priv && start == r->start && end == r->end) {
+		ww_sparse_free(r->priv);
+		r->priv = NULL;
+	} else if (r->priv) {
+		ww_sparse_clear(r->priv, start, end);
+	}
+	return 0;
+}
+
+static int async_split(struct ww_tracker *t, struct ww_range *r, struct ww_range *tail)
+{
+	struct ww_sparse *s;
+	int ret;
+
+	if (!r->priv)
+		return 0;
+	s = ww_sparse_new(&((struct async_state *)t->priv)->records);
+	if (!s)
+		return -ENOMEM;
+	ret = ww_sparse_split(r->priv, s, tail->start);
+	if (ret) {
+		ww_sparse_free(s);
+		return ret;
+	}
+	tail->priv = s;
+	return 0;
 }
 
 static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end,
@@ -172,6 +253,12 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 	};
 	long n, i;
 
+	if (r->priv) {
+		struct ww_sparse_bufs b = { st->vec, VEC_LEN, st->drops, DROPS_MAX };
+
+		return ww_sparse_scan(t, r, &b, start, end, out, max_out, max_pages, reset,
+				      walk_end);
+	}
 	n = ww_k_pagemap_scan(t->pagemap_fd, &arg);
 	if (n == -EPERM)
 		return -EFAULT; /* a VMA here is not ours any more: unmapped and replaced */
@@ -202,6 +289,15 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 
 static int async_reset(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end)
 {
+	struct async_state *st = t->priv;
+	uint64_t pages;
+
+	if (r->priv) {
+		/* Holes are never-touched again; what is populated now is armed and recorded. */
+		ww_sparse_clear(r->priv, start, end);
+		return ww_uffd_wp_err(ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, r->priv,
+						    start, end, &pages));
+	}
 	return ww_uffd_wp_err(ww_k_uffd_wp(t->uffd, start, end - start, true, false));
 }
 
@@ -224,6 +320,18 @@ static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr
 	return ret == -EFAULT ? -ENOMEM : ret;
 }
 
+int ww_async_debug_sparse(struct ww_tracker *t, const void *addr)
+{
+	struct ww_range *r;
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	r = ww_range_find(t, (uintptr_t)addr);
+	ret = !r ? -ENOENT : t->ops == &ww_uffd_async_ops && r->priv;
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}
+
 const struct ww_backend_ops ww_uffd_async_ops = {
 	.id = WW_BACKEND_UFFD_ASYNC,
 	.name = "uffd-async",
@@ -232,7 +340,7 @@ const struct ww_backend_ops ww_uffd_async_ops = {
 	.close = async_close,
 	.watch = async_watch,
 	.unwatch = async_unwatch,
-	.split = NULL,
+	.split = async_split,
 	.scan = async_scan,
 	.reset = async_reset,
 	.prepare_write = async_prepare_write,

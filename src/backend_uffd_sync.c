@@ -206,6 +206,10 @@ static int sync_watch(struct ww_tracker *t, struct ww_range *r)
 	struct sync_bits *b;
 	int ret;
 
+	/* Markers (or, before WP_UNPOPULATED, populating) over all of it. */
+	ret = ww_marker_cost_check(len, r->pagesize);
+	if (ret)
+		return ret;
 	b = ww_sync_bits_alloc(r->start, len, r->pagesize);
 	if (!b)
 		return -ENOMEM;

@@ -142,6 +142,8 @@ static inline int ww_uffd_wp_err(int ret)
 }
 /* Copy a sized struct to dst (its size field first); returns the bytes filled. */
 size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
+/* THP mode from sysfs: 0 never, 1 madvise, 2 always, -1 unknown (no THP). */
+long ww_thp_mode(void);
 /* 0 if the kernel has what backend b (not AUTO) needs, else -errno. */
 int ww_backend_features(enum ww_backend b);
 /* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */

@@ -33,9 +33,14 @@ struct mp_state {
 	size_t nsegs;
 	const struct ww_vma *segs;      /* sorted, cover [base, base + npages pages) */
 	_Atomic uint64_t *bits;         /* written-bitmap, one bit a page */
+	_Atomic uint64_t *summary;      /* a bit a group of MP_GROUP_PAGES: set when any
+					 * of its bits may be (a get skips the rest) */
 	size_t npages;
 	size_t maplen;          /* bytes of the mapping holding this state */
 };
+
+/* Pages a summary bit stands for: 64 words of the bitmap. */
+#define MP_GROUP_PAGES 4096
 
 /* ---- async-signal-safe helpers ---- */
 
@@ -47,7 +52,15 @@ static inline size_t mp_index(const struct mp_state *st, uintptr_t addr)
 /* Set (set=true) or clear the bits of the pages [a, b). */
 static inline void mp_bits(struct mp_state *st, uintptr_t a, uintptr_t b, bool set)
 {
-	ww_bits_update(st->bits, mp_index(st, a), mp_index(st, b), set);
+	size_t i = mp_index(st, a), j = mp_index(st, b);
+
+	ww_bits_update(st->bits, i, j, set);
+	/*
+	 * The page's bit first, then its group's: a get that clears the group's
+	 * bit and then looks at the words again cannot miss this one.
+	 */
+	if (set && i < j)
+		ww_bits_update(st->summary, i / MP_GROUP_PAGES, (j - 1) / MP_GROUP_PAGES + 1, true);
 }
 
 static inline uintptr_t mp_seg_end_of(const void *arr, size_t i)

@@ -263,7 +263,7 @@ static long read_long_file(const char *path, const char *key)
 }
 
 /* THP mode: the bracketed word of the "enabled" file. */
-static long thp_mode(void)
+long ww_thp_mode(void)
 {
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
 	char line[256];
@@ -325,7 +325,7 @@ WW_API int ww_probe(struct ww_probe *p)
 	probe_choice(&full);
 	probe_uffd(&full);
 	full.pagemap_scan = ww_k_pagemap_scan_probe(&full.pagemap_categories) == 1;
-	full.thp_enabled = thp_mode();
+	full.thp_enabled = ww_thp_mode();
 	full.hugetlb_default_size = read_long_file("/proc/meminfo", "Hugepagesize:") * 1024;
 	if (full.hugetlb_default_size < 0)
 		full.hugetlb_default_size = 0;

@@ -144,6 +144,8 @@ static bool pm_smaps_field(const char *line, struct ww_vma *v)
 		return false;
 	v->maywrite = pm_flag(line, "mw");
 	v->hugetlb = pm_flag(line, "ht");
+	v->hugepage = pm_flag(line, "hg");
+	v->nohugepage = pm_flag(line, "nh");
 	return true;            /* VmFlags ends every entry */
 }
 

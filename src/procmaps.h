@@ -30,6 +30,8 @@ struct ww_vma {
 	/* Only with WW_VMAS_SMAPS (else false, false, 0): */
 	bool maywrite;          /* VM_MAYWRITE: mprotect(PROT_WRITE) is allowed */
 	bool hugetlb;
+	bool hugepage;          /* VM_HUGEPAGE (MADV_HUGEPAGE) */
+	bool nohugepage;        /* VM_NOHUGEPAGE (MADV_NOHUGEPAGE) */
 	size_t pagesize;        /* KernelPageSize */
 };
 

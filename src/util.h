@@ -47,6 +47,14 @@ static inline size_t ww_page_size(void)
 	return ww_base_page_size;
 }
 
+/*
+ * Arming [addr, addr + len) with a uffd-wp marker in every page-table entry
+ * allocates page tables for all of it, about 8 bytes a page (in pagesize
+ * units): -ENOMEM when that is more than a quarter of the machine's RAM,
+ * which would only end in the OOM killer.
+ */
+int ww_marker_cost_check(size_t len, size_t pagesize);
+
 /* ---- page bitmaps: one bit a page, 64 to a word ---- */
 
 #define WW_BITMAP_WORDS(nbits) (((nbits) + 63) / 64)

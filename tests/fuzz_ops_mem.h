@@ -161,8 +161,13 @@ static void fz_op_dontneed(void)
 
 		if (!p->watched || p->st == FZ_UNTRACKED)
 			continue;
-		if (fz_is_async() && p->st == FZ_CLEAN)
-			p->st = FZ_MAYBE;       /* dropped pages read as written */
+		/*
+		 * Dropped pages read as written if they held memory when last
+		 * armed; one that did not (populated-only mode), written and
+		 * dropped since, holds zeroes again and reads as untouched.
+		 */
+		if (fz_is_async())
+			p->st = FZ_MAYBE;
 		else if (fz_is_sync())
 			p->st = FZ_UNTRACKED;   /* protection dropped until ww_reset */
 	}

@@ -76,6 +76,9 @@ static int plain_open(struct wb_target *t, char *why, size_t whylen)
 		return -EBUSY;
 	}
 	plain.page = wb_page();
+	if (wb_cost_check(t->len / plain.page, "a byte map of every page, scanned by every get",
+			  why, whylen))
+		return -ENOMEM;
 	plain.dirty = calloc(t->len / plain.page, 1);
 	if (!plain.dirty)
 		return -ENOMEM;

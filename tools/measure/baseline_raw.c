@@ -135,7 +135,11 @@ static int raw_open(struct wb_target *t, char *why, size_t whylen)
 		return -ENOMEM;
 	s->uffd = s->pmfd = -1;
 	t->priv = s;
-	ret = raw_fds(s, why, whylen);
+	/* WP_UNPOPULATED arms a marker in every page-table entry: 8 bytes a page. */
+	ret = wb_cost_check((uint64_t)(t->len / wb_page()) * 8, "a marker in every page-table entry",
+			    why, whylen);
+	if (!ret)
+		ret = raw_fds(s, why, whylen);
 	if (ret)
 		return ret;
 	ret = xioctl(s->uffd, UFFDIO_REGISTER, &reg);

@@ -85,8 +85,8 @@ int wb_size_check(size_t size, int areas, char *why, size_t whylen)
 	}
 	while (i-- > 0)
 		munmap(p[i], size);
-	/* The written set stores page indexes in 32 bits. */
-	if (!ret && size / wb_page() > UINT32_MAX) {
+	/* The written set stores page indexes in 32 bits: 2^32 pages at most. */
+	if (!ret && size / wb_page() > (size_t)UINT32_MAX + 1) {
 		char lim[32];
 
 		wb_fmt_size(lim, sizeof(lim), ((size_t)UINT32_MAX + 1) * wb_page());
@@ -95,6 +95,11 @@ int wb_size_check(size_t size, int areas, char *why, size_t whylen)
 		ret = -E2BIG;
 	}
 	return ret;
+}
+
+const char *wb_populated_name(const struct wb_result *r)
+{
+	return r->populated_full ? "full" : r->populated_none ? "none" : "written";
 }
 
 /* ---- measuring (in the child) ---- */
@@ -155,7 +160,7 @@ static int slot_map(struct slot *s, const struct wb_case *c, const uint32_t *idx
 	if (s->r->populated_full) {
 		for (i = 0; i < c->size / pg; i++)
 			s->base[i * pg] = 1;
-	} else {
+	} else if (!s->r->populated_none) {
 		for (i = 0; i < k; i++)
 			s->base[(size_t)idx[i] * pg] = 1;
 	}
@@ -307,6 +312,7 @@ static void measure_group(void *arg, void *out)
 		slots[j].m = g->ms[j];
 		slots[j].r = &rs[j];
 		rs[j].populated_full = populate_full(c);
+		rs[j].populated_none = c->populate == WB_POP_NONE;
 		if (!idx)
 			fail(&rs[j], ENOMEM, "setup");
 		else if (!slot_setup(&slots[j], c, idx, k))

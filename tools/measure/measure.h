@@ -52,7 +52,8 @@ int wb_pattern_parse(const char *s, enum wb_pattern *out);
 enum wb_measure { WB_FIRST_WRITE = 0, WB_GET_RESET };
 const char *wb_measure_name(enum wb_measure m);         /* "first_write", "get_reset" */
 
-enum wb_populate { WB_POP_AUTO = 0, WB_POP_FULL, WB_POP_WRITTEN };
+/* auto: full up to 2 GiB; none: nothing populated when armed (the writes populate it). */
+enum wb_populate { WB_POP_AUTO = 0, WB_POP_FULL, WB_POP_WRITTEN, WB_POP_NONE };
 
 /*
  * One measured situation: size bytes are tracked; the written set is
@@ -101,6 +102,7 @@ struct wb_result {
 	double arm_ms;                  /* time to start tracking the range (watch, register) */
 	long pt_kib;                    /* page-table memory the arming added (VmPTE), KiB */
 	bool populated_full;
+	bool populated_none;            /* untouched when armed (--populate none) */
 	int nsamples;                   /* timed repetitions so far, over all rounds */
 	double samples[WB_MAX_SAMPLES]; /* per repetition, same unit as median */
 };
@@ -138,6 +140,8 @@ void wb_results_ratios(struct wb_result *r, size_t n);
 /* ---- output ---- */
 void wb_report_text(FILE *f, const struct wb_result *r, size_t n, bool markdown);
 void wb_report_csv(FILE *f, const struct wb_result *r, size_t n);
+/* "full", "written" or "none": how r's memory was populated when armed. */
+const char *wb_populated_name(const struct wb_result *r);
 /* Where the figures were taken (printed with JSON output). */
 struct wb_env {
 	char kernel[65];
@@ -216,6 +220,12 @@ void wb_fmt_size(char *buf, size_t len, size_t bytes);  /* "1 GiB", "64 MiB", "1
 void wb_fmt_fraction(char *buf, size_t len, double f);  /* "1%", "0.01%", "1/64" */
 /* Scan the first line of /proc/self/status that fmt matches ("VmPTE: %ld kB"): 0 or -errno. */
 int wb_status_scan(const char *fmt, ...) __attribute__((format(scanf, 1, 2)));
+/*
+ * A method whose bookkeeping for a range costs bytes (page tables of
+ * markers, a byte map) refuses it beyond a quarter of RAM rather than run
+ * the machine out of memory: 0, or -ENOMEM and why ("refused: ...").
+ */
+int wb_cost_check(uint64_t bytes, const char *what, char *why, size_t whylen);
 /* "EACCES" for -EACCES or EACCES (a number when glibc has no name). */
 const char *wb_errname(int err);
 /* JSON string literal of s (quotes included). */

@@ -66,7 +66,8 @@ static void text_block(FILE *f, const struct wb_result *r, size_t n, size_t firs
 	fprintf(f, "== %s: %s (%zu pages written, %d thread%s, %s memory, median of %d) ==\n",
 		c->measure == WB_FIRST_WRITE ? "first write after reset" : "get+reset",
 		label, r[first].written, c->threads, c->threads == 1 ? "" : "s",
-		r[first].populated_full ? "fully populated" : "mostly untouched",
+		r[first].populated_full ? "fully populated" :
+		r[first].populated_none ? "untouched when armed" : "mostly untouched",
 		r[first].nsamples ? r[first].nsamples : c->reps);
 	fprintf(f, "%-15s %12s %12s %12s %8s %14s %10s %10s\n", "method",
 		c->measure == WB_FIRST_WRITE ? "per page" : "per call", "min", "max",
@@ -259,6 +260,60 @@ static void pivot(FILE *f, const struct wb_result *r, size_t n, enum wb_measure 
 	fputc('\n', f);
 }
 
+/* ---- arming: what starting to track cost, per case and method ---- */
+
+/* "3.70 s, +513 MiB": the time to arm, and the page tables (VmPTE) it added. */
+static void cell_arm(char *buf, size_t len, const struct wb_result *x)
+{
+	char v[32], pt[32];
+
+	if (!x || x->status != WB_OK) {
+		snprintf(buf, len, "%s", !x ? "-" : x->status == WB_NA ? "n/a" : "failed");
+		return;
+	}
+	if (x->arm_ms >= 1000)
+		snprintf(v, sizeof(v), "%.2f s", x->arm_ms / 1e3);
+	else
+		fmt_value(v, sizeof(v), WB_GET_RESET, x->arm_ms);
+	wb_fmt_size(pt, sizeof(pt), (size_t)x->pt_kib * 1024);
+	snprintf(buf, len, "%s, +%s", v, x->pt_kib ? pt : "0");
+}
+
+static void pivot_arm(FILE *f, const struct wb_result *r, size_t n, bool markdown)
+{
+	enum wb_method ms[WB_NMETHODS];
+	int nm = methods_present(r, n, WB_GET_RESET, ms), k;
+	char label[96], c[80];
+
+	if (!nm)
+		return;
+	if (markdown)
+		fprintf(f, "Arming the range (`ww_watch` or its equivalent): time, and the page-table "
+			"memory it added (VmPTE)\n\n| case |");
+	else
+		fprintf(f, "== arming: time, page tables added (VmPTE) ==\n%-28s", "case");
+	for (k = 0; k < nm; k++)
+		fprintf(f, markdown ? " %s |" : " %18s", wb_method_name(ms[k]));
+	if (markdown) {
+		fprintf(f, "\n|---|");
+		for (k = 0; k < nm; k++)
+			fprintf(f, "---:|");
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].c.measure != WB_GET_RESET || !first_of_case(r, i))
+			continue;
+		wb_case_label(&r[i].c, label, sizeof(label));
+		fprintf(f, markdown ? "| %s |" : "%-28s", label);
+		for (k = 0; k < nm; k++) {
+			cell_arm(c, sizeof(c), find(r, n, &r[i].c, ms[k]));
+			fprintf(f, markdown ? " %s |" : " %18s", c);
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
 void wb_report_text(FILE *f, const struct wb_result *r, size_t n, bool markdown)
 {
 	size_t i;
@@ -269,4 +324,5 @@ void wb_report_text(FILE *f, const struct wb_result *r, size_t n, bool markdown)
 			text_block(f, r, n, i);
 	for (m = WB_FIRST_WRITE; m <= WB_GET_RESET; m++)
 		pivot(f, r, n, (enum wb_measure)m, markdown);
+	pivot_arm(f, r, n, markdown);
 }

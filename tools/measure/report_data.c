@@ -55,7 +55,7 @@ static void csv_row(FILE *f, const struct wb_result *x)
 	fprintf(f, "%s,%s,%s,%zu,%.6g,%zu,%d,%d,%s", wb_measure_name(x->c.measure),
 		wb_method_name(x->method), wb_pattern_name(x->c.pattern), x->c.size,
 		real_fraction(x), x->written, x->c.threads, reps(x),
-		x->populated_full ? "full" : "written");
+		wb_populated_name(x));
 	csv_num(f, x->median, ok);
 	csv_num(f, x->min, ok);
 	csv_num(f, x->max, ok);
@@ -114,7 +114,7 @@ static void json_row(FILE *f, const struct wb_result *x)
 		"\"threads\": %d, \"reps\": %d, \"populate\": \"%s\", ",
 		wb_measure_name(x->c.measure), wb_method_name(x->method),
 		wb_pattern_name(x->c.pattern), x->c.size, real_fraction(x), x->written,
-		x->c.threads, reps(x), x->populated_full ? "full" : "written");
+		x->c.threads, reps(x), wb_populated_name(x));
 	json_num(f, "median", x->median, ok);
 	json_num(f, "min", x->min, ok);
 	json_num(f, "max", x->max, ok);

@@ -262,3 +262,17 @@ void wb_progress_end(struct wb_progress *p)
 		fflush(stderr);
 	}
 }
+
+int wb_cost_check(uint64_t bytes, const char *what, char *why, size_t whylen)
+{
+	long phys = sysconf(_SC_PHYS_PAGES), ps = sysconf(_SC_PAGESIZE);
+	char need[32], ram[32];
+
+	if (phys <= 0 || ps <= 0 || bytes <= (uint64_t)phys * (uint64_t)ps / 4)
+		return 0;
+	wb_fmt_size(need, sizeof(need), (size_t)bytes);
+	wb_fmt_size(ram, sizeof(ram), (size_t)phys * (size_t)ps);
+	snprintf(why, whylen, "refused: %s would need %s, more than a quarter of RAM (%s)", what,
+		 need, ram);
+	return -ENOMEM;
+}

@@ -45,23 +45,33 @@ static int random_by_shuffle(uint32_t *idx, size_t k, size_t npages, uint64_t *s
 	return 0;
 }
 
-/* Sparse: draw pages until k distinct ones are taken. */
+/*
+ * Sparse: draw pages until k distinct ones are taken, remembered in an
+ * open-addressing set of 4k slots (a byte a page of the range would be
+ * 4 GiB at 16 TiB).  Slots hold page + 1, so 0 is empty.
+ */
 static int random_by_drawing(uint32_t *idx, size_t k, size_t npages, uint64_t *seed)
 {
-	unsigned char *taken = calloc(npages, 1);
-	size_t n = 0;
+	size_t slots = 16, n = 0;
+	uint64_t *set;
 
-	if (!taken)
+	while (slots < 4 * k)
+		slots *= 2;
+	set = calloc(slots, sizeof(*set));
+	if (!set)
 		return -ENOMEM;
 	while (n < k) {
-		size_t p = wb_rand(seed) % npages;
+		uint64_t p = wb_rand(seed) % npages;
+		size_t h = (size_t)(p * 0x9e3779b97f4a7c15ULL >> 20) & (slots - 1);
 
-		if (!taken[p]) {
-			taken[p] = 1;
+		while (set[h] && set[h] != p + 1)
+			h = (h + 1) & (slots - 1);
+		if (!set[h]) {
+			set[h] = p + 1;
 			idx[n++] = (uint32_t)p;
 		}
 	}
-	free(taken);
+	free(set);
 	return 0;
 }
 

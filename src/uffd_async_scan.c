@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uffd-async populated-only mode, the get side: one PAGEMAP_SCAN returns the
+ * runs of pages that hold memory (re-protecting the written ones); the
+ * written runs and the dropped pages (recorded, but not among those runs)
+ * merge into one ascending answer within the caller's limits.
+ */
+#include <errno.h>
+
+#include "uffd_async.h"
+
+/* Where a merge stands: runs out, pages out, and the limits. */
+struct merge {
+	struct ww_region *out;
+	size_t n, max_out;
+	uint64_t pages, max_pages;
+	uintptr_t cut;          /* everything below was handled */
+	bool full;
+};
+
+/* Append [a, b) (merged with the last run when they touch); false when a limit stopped it. */
+static bool merge_add(struct merge *m, uintptr_t a, uintptr_t b)
+{
+	size_t pg = ww_page_size();
+	bool joins = m->n && m->out[m->n - 1].end >= a;
+
+	if (joins && m->out[m->n - 1].end >= b)
+		return true;    /* already covered (a page both written and dropped) */
+	if (joins)
+		a = (uintptr_t)m->out[m->n - 1].end;
+	if (!joins && m->n == m->max_out) {
+		m->cut = a;
+		return false;
+	}
+	if (m->max_pages != UINT64_MAX && m->pages + (b - a) / pg > m->max_pages) {
+		b = a + (uintptr_t)((m->max_pages - m->pages) * pg);
+		m->full = true;
+	}
+	if (b > a) {
+		if (joins)
+			m->out[m->n - 1].end = b;
+		else
+			m->out[m->n++] = (struct ww_region){ a, b };
+		m->pages += (b - a) / pg;
+	}
+	m->cut = b;
+	return !m->full;
+}
+
+static bool written(const struct page_region *w)
+{
+	return w->categories & PAGE_IS_WRITTEN;
+}
+
+/* A reset written run not handed over: write-protection off again, so it still reads as written. */
+static int give_back(struct ww_tracker *t, const struct page_region *w, long n, uintptr_t cut)
+{
+	int err = 0;
+
+	for (long i = 0; i < n; i++) {
+		uintptr_t a = w[i].start > cut ? w[i].start : cut;
+
+		if (written(&w[i]) && a < w[i].end) {
+			int ret = ww_k_uffd_wp(t->uffd, a, w[i].end - a, false, false);
+
+			err = err ? err : ret;
+		}
+	}
+	return err;
+}
+
+/* Written runs W and dropped runs D, both ascending, merged below limit. */
+static void merge_runs(struct merge *m, const struct page_region *w, long nw,
+		       const struct ww_region *d, ssize_t nd, uintptr_t limit)
+{
+	long i = 0;
+	ssize_t j = 0;
+
+	m->cut = limit;
+	while (i < nw || j < nd) {
+		bool take_w;
+		uintptr_t a, b;
+
+		if (i < nw && !written(&w[i])) {
+			i++;
+			continue;
+		}
+		take_w = j >= nd || (i < nw && w[i].start <= d[j].start);
+		a = take_w ? w[i].start : d[j].start;
+		b = take_w ? w[i].end : d[j].end;
+
+		if (a >= limit)
+			break;
+		if (!merge_add(m, a, b < limit ? b : limit))
+			return;
+		take_w ? i++ : j++;
+	}
+	m->cut = limit;
+}
+
+/* With reset: what was handed over is recorded (written) or forgotten (dropped). */
+static void record(struct ww_tracker *t, struct ww_sparse *s, const struct page_region *w,
+		   long nw, const struct ww_region *d, ssize_t nd, uintptr_t cut)
+{
+	int err = 0;
+
+	for (long i = 0; i < nw && w[i].start < cut; i++)
+		if (written(&w[i]) && !err)
+			err = ww_sparse_set(s, w[i].start, w[i].end < cut ? w[i].end : cut);
+	for (ssize_t j = 0; j < nd && d[j].start < cut; j++)
+		ww_sparse_clear(s, d[j].start, d[j].end < cut ? d[j].end : cut);
+	/*
+	 * Out of memory for the record: the pages are reset and handed over,
+	 * but a later MADV_DONTNEED of them could read as never touched; the
+	 * next get says so.
+	 */
+	if (err && !t->deferred_err)
+		t->deferred_err = err;
+}
+
+ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww_sparse_bufs *b,
+		       uintptr_t start, uintptr_t end, struct ww_region *out, size_t max_out,
+		       uint64_t max_pages, bool reset, uintptr_t *walk_end)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = PM_SCAN_CHECK_WPASYNC | (reset ? PM_SCAN_WP_MATCHING : 0),
+		.start = start,
+		.end = end,
+		.vec = (uintptr_t)b->vec,
+		.vec_len = max_out < b->vec_len ? max_out : b->vec_len,
+		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages,
+	};
+	struct merge m = { .out = out, .max_out = max_out, .max_pages = max_pages };
+	uintptr_t limit;
+	ssize_t nd;
+	long nw;
+
+	ww_sparse_scan_filter(&arg);
+	nw = ww_k_pagemap_scan(t->pagemap_fd, &arg);
+	if (nw < 0)
+		return nw == -EPERM ? -EFAULT : nw;
+	limit = arg.walk_end;
+	/* Dropped pages only where the scan looked, so every call covers new ground. */
+	nd = ww_sparse_missing(r->priv, start, limit, b->vec, (size_t)nw, b->drops, b->drops_max);
+	/* A full drop buffer may have stopped short: go no further than its last run. */
+	if ((size_t)nd == b->drops_max && b->drops[nd - 1].end < limit)
+		limit = (uintptr_t)b->drops[nd - 1].end;
+	merge_runs(&m, b->vec, nw, b->drops, nd, limit);
+	if (reset && m.cut < arg.walk_end) {
+		int ret = give_back(t, b->vec, nw, m.cut);
+
+		/* What was handed over stands; the error waits for the next get. */
+		if (ret && !t->deferred_err)
+			t->deferred_err = ww_uffd_wp_err(ret);
+	}
+	if (reset)
+		record(t, r->priv, b->vec, nw, b->drops, nd, m.cut);
+	*walk_end = m.cut;
+	return (ssize_t)m.n;
+}
