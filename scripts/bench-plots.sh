@@ -7,12 +7,13 @@
 # with --update every block between the BEGIN/END markers of BENCHMARKS.md
 # (machine, tables, their summaries, the demo) is replaced by the new one.
 #
-#   scripts/bench-plots.sh [--quick] [--plots-only] [--only STUDY] [--update]
+#   scripts/bench-plots.sh [--quick] [--plots-only] [--update] [--only LIST]
 #     --quick       small sizes and few repetitions (a smoke test, not a study)
 #     --plots-only  redraw the plots from the CSVs already in $OUT
-#     --only STUDY  run that study alone (first-write, first-write-2threads, size,
-#                   fraction; no demo); the rest comes from the CSVs already in $OUT
 #     --update      rewrite the tables in BENCHMARKS.md
+#     --only LIST   run (and update) only these studies, comma-separated, e.g.
+#                   restore-pages,restore-size; the machine line, the demo and
+#                   the target table are then left alone
 # Environment: BUILD (build dir, default build), OUT (default $BUILD/bench-results),
 # DOCS (default docs).  Runs as any user: every method works unprivileged
 # (with vm.unprivileged_userfaultfd=0 through user-mode-only userfaultfds);
@@ -26,11 +27,13 @@ case $build in /*) ;; *) build=$here/$build ;; esac
 out=${OUT:-$build/bench-results}
 docs=${DOCS:-$here/docs}
 tool=$build/writewatch
-quick=0 plots_only=0 update=0 only= want_only=0
+quick=0 plots_only=0 update=0 only=""
+prev=""
 for arg in "$@"; do
-	if [ $want_only = 1 ]; then only=$arg want_only=0; continue; fi
+	if [ "$prev" = --only ]; then only=",$arg,"; prev=""; continue; fi
 	case $arg in
-	--only) want_only=1 ;;
+	--only) prev=--only ;;
+	--only=*) only=",${arg#--only=}," ;;
 	--quick) quick=1 ;;
 	--plots-only) plots_only=1 ;;
 	--update) update=1 ;;
@@ -49,20 +52,34 @@ if [ $quick = 1 ]; then
 		"first-write|--measure first-write --quick"
 		"size|--measure get-reset --size 64M,256M,1G --pages 256 --populate none --reps 3"
 		"fraction|--measure get-reset --size 128M --fraction 0.1%,1%,10% --reps 3"
+		"restore-pages|--measure restore --size 64M --pages 1,64,1024 --reps 3"
+		"restore-size|--measure restore --size 16M,64M --sparse 4G --pages 64 --reps 3"
+		"remote|--measure remote --quick"
 	)
 else
 	studies=(
 		"first-write|--measure first-write --rounds 3"
 		"first-write-2threads|--measure first-write --threads 2 --rounds 2"
-		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 1"
+		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 3"
 		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
+		"restore-pages|--measure restore --size 1G --pages 1,16,64,256,1024,4096,16384,100000 --reps 9"
+		"restore-size|--measure restore --size 64M,256M,1G,4G --sparse 256G --pages 64 --reps 9"
+		"remote|--measure remote"
 	)
+fi
+# --only: the studies named, and none of the blocks that describe a whole run.
+if [ -n "$only" ]; then
+	kept=()
+	for s in "${studies[@]}"; do
+		case $only in *",${s%%|*},"*) kept+=("$s") ;; esac
+	done
+	[ ${#kept[@]} -gt 0 ] || { echo "bench-plots.sh: --only names no study" >&2; exit 2; }
+	studies=("${kept[@]}")
 fi
 
 if [ $plots_only = 0 ]; then
 	for s in "${studies[@]}"; do
 		name=${s%%|*} args=${s#*|}
-		[ -z "$only" ] || [ "$only" = "$name" ] || continue
 		echo "== $name: writewatch bench $args" >&2
 		# A failed row (e.g. mprotect at the VMA limit) is a result, not an error here.
 		# shellcheck disable=SC2086
@@ -196,6 +213,43 @@ done
 [ -s "$out/first-write-2threads.csv" ] &&
 	plot_first_write first-write-2threads "First write after reset, per page, 2 writer threads"
 
+# Restore studies (CSV of bench --measure restore): per-run time of each method, log-log.
+restore_methods="snap-uffd-async snap-uffd-sync snap-mprotect copy memfd-dontneed pagemap-scan fork"
+plot_restore() {   # plot_restore study xcol xscale xlabel title
+	local m plots="" i=0
+	for m in $restore_methods; do
+		i=$((i + 1))
+		awk -F, -v m="$m" -v x="$2" 'NR > 1 && $4 == m && $5 == "ok" && $2 == 0 { print $x, $6 / 1000 }' \
+			"$out/$1.csv" >"$out/$1.$m.dat"
+		[ -s "$out/$1.$m.dat" ] || continue
+		plots+="${plots:+, }'$out/$1.$m.dat' using (\$1/$3):2 with linespoints ls $i title '$m'"
+	done
+	gnuplot <<EOF
+set terminal svg size 820,500 dynamic enhanced font 'sans,12' background '#ffffff'
+set output '$docs/bench-$1.svg'
+set title "$5"
+set xlabel "$4"
+set ylabel "one run: write the pages, put the range back; ms (median, log scale)"
+set logscale xy
+set grid
+set key outside right
+set style line 1 lw 2 pt 7 ps 0.9 lc rgb '#1b9e77'
+set style line 2 lw 2 pt 5 ps 0.9 lc rgb '#d95f02'
+set style line 3 lw 2 pt 9 ps 0.9 lc rgb '#7570b3'
+set style line 4 lw 2 pt 11 ps 0.9 lc rgb '#e7298a'
+set style line 5 lw 2 pt 13 ps 0.9 lc rgb '#66a61e'
+set style line 6 lw 2 pt 3 ps 0.9 lc rgb '#444444'
+set style line 7 lw 2 pt 1 ps 0.9 lc rgb '#a6761d'
+plot $plots
+EOF
+}
+[ -s "$out/restore-pages.csv" ] &&
+	plot_restore restore-pages 3 1 "pages written per run (log scale)" \
+		"Restoring a 1 GiB range: time per run against pages written"
+[ -s "$out/restore-size.csv" ] &&
+	plot_restore restore-size 1 1073741824 "range size, GiB (log scale)" \
+		"Restoring 64 written pages: time per run against populated range size"
+
 # The issue target: uffd-async against raw, every case of every study in one table.
 target_table() {
 	echo "| study | measure | case | raw | uffd-async | ratio | within 5% |"
@@ -238,7 +292,7 @@ target_summary() {
 			printf "\n"
 		}' "$1"
 }
-if [ $plots_only = 0 ] || [ -s "$out/size.csv" ]; then
+if { [ $plots_only = 0 ] || [ -s "$out/size.csv" ]; } && [ -z "$only" ]; then
 	target_table >"$out/target.block.md"
 	target_summary "$out/target.block.md" >>"$out/target.block.md"
 fi
@@ -338,6 +392,15 @@ col_size() {       # col_size study method col bytes
 # KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
 kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
 
+# Column col of method m's ok row at size bytes (CSV column 4), to three significant digits.
+col_size() {       # col_size study method col bytes
+	awk -F, -v m="$2" -v c="$3" -v b="$4" 'NR > 1 && $2 == m && $19 == "ok" && $4 == b { printf "%.3g", $c; exit }' \
+		"$out/$1.csv"
+}
+
+# KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
+kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
+
 notes_size() {
 	local g=1073741824 big=274877906944 huge=17592186044416 a1 a256
 	a1=$(col_size size uffd-async 10 $g) a256=$(col_size size uffd-async 10 $big)
@@ -364,6 +427,32 @@ notes_fraction() {
 	echo "- \`old-pagemap\`: $(col_range fraction old-pagemap 14)x \`raw\`."
 }
 
+# Restore: per case, the snapshot (uffd-async) against each other method, per run.
+notes_restore() {  # notes_restore study
+	awk -F, 'NR > 1 && $5 == "ok" {
+			k = $1 "," $2 "," $3; if (!(k in seen)) { seen[k] = 1; keys[++n] = k }
+			v[k, $4] = $6; if ($4 == "snap-uffd-async") { r[k] = $10; mm[k] = $11 }
+		}
+		function hs(b) { return b >= 1073741824 ? sprintf("%g GiB", b / 1073741824) : sprintf("%g MiB", b / 1048576) }
+		function t(us) { return us >= 1000 ? sprintf("%.3g ms", us / 1000) : sprintf("%.3g µs", us) }
+		END {
+			for (i = 1; i <= n; i++) {
+				k = keys[i]; split(k, p, ",")
+				if (!((k, "snap-uffd-async") in v)) continue
+				s = v[k, "snap-uffd-async"]
+				line = sprintf("- %d pages of %s%s: snapshot (uffd-async) %s a run, %d pages restored a run, %d mismatches", \
+					p[3], hs(p[1]), p[2] == 1 ? " sparse" : "", t(s), r[k], mm[k])
+				split("copy fork memfd-dontneed pagemap-scan", o, " ")
+				for (j = 1; j <= 4; j++)
+					if ((k, o[j]) in v)
+						line = line sprintf("; %s %.3gx", o[j], v[k, o[j]] / s)
+				print line "."
+			}
+		}' "$out/$1.csv"
+	echo
+	echo "(A ratio is the other method's time per run over the snapshot's: above 1, the snapshot is faster.)"
+}
+
 notes_machine() {
 	local thp
 	thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
@@ -381,11 +470,17 @@ if [ $plots_only = 0 ]; then
 	[ -s "$out/first-write-2threads.csv" ] && notes_threads >"$out/threads-notes.block.md"
 	[ -s "$out/size.csv" ] && notes_size >"$out/size-notes.block.md"
 	[ -s "$out/fraction.csv" ] && notes_fraction >"$out/fraction-notes.block.md"
+	for st in restore-pages restore-size; do
+		[ -s "$out/$st.csv" ] || continue
+		{ notes_machine; echo; notes_restore "$st"; } >"$out/$st-notes.block.md"
+	done
 fi
 
 if [ $update = 1 ]; then
-	for name in machine target demo first-write-notes threads-notes size-notes fraction-notes \
-		$(for s in "${studies[@]}"; do echo "${s%%|*}"; done); do
+	whole="machine target demo first-write-notes threads-notes size-notes fraction-notes"
+	[ -z "$only" ] || whole=""
+	for name in $whole \
+		$(for s in "${studies[@]}"; do echo "${s%%|*}"; case ${s%%|*} in restore-*) echo "${s%%|*}-notes" ;; esac; done); do
 		[ -s "$out/$name.block.md" ] || continue
 		# Replace what lies between <!-- BEGIN name --> and <!-- END name -->.
 		awk -v name="$name" -v file="$out/$name.block.md" '

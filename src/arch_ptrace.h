@@ -10,6 +10,7 @@
 #ifndef WW_ARCH_PTRACE_H
 #define WW_ARCH_PTRACE_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/audit.h>
@@ -108,7 +109,40 @@ static inline void ww_arch_fix_restart(ww_regs *r)
 }
 
 #else
-#error "writewatch: tracking another process needs src/arch_ptrace.h support for this architecture"
+
+/*
+ * Another architecture: tracking another process is not available
+ * (ww_open_pid() answers -EOPNOTSUPP); the rest of the library builds as is.
+ * Supporting it means the few definitions above for its registers.
+ */
+#define WW_ARCH_NO_PTRACE 1
+typedef struct { unsigned long unused; } ww_regs;
+static const unsigned char ww_arch_syscall_insn[] = { 0 };
+#define WW_ARCH_INSN_ALIGN 1
+#define WW_ARCH_AUDIT 0
+
+static inline void ww_arch_set_call(ww_regs *r, uintptr_t ip, long nr, long a0, long a1)
+{
+	(void)r; (void)ip; (void)nr; (void)a0; (void)a1;
+}
+
+static inline long ww_arch_result(const ww_regs *r)
+{
+	(void)r;
+	return -EOPNOTSUPP;
+}
+
+static inline uintptr_t ww_arch_ip(const ww_regs *r)
+{
+	(void)r;
+	return 0;
+}
+
+static inline void ww_arch_fix_restart(ww_regs *r)
+{
+	(void)r;
+}
+
 #endif
 
 #endif /* WW_ARCH_PTRACE_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel interface for another process: ptrace, pidfds and
- * process_vm_readv.  Nothing above this file calls them.
+ * process_vm_readv/writev.  Nothing above this file calls them.
  */
 #include <elf.h>
 #include <errno.h>
@@ -139,4 +139,18 @@ ssize_t ww_kp_read_mem(pid_t pid, uintptr_t addr, void *buf, size_t len)
 int ww_kp_kill(pid_t pid, int sig)
 {
 	return kp_ret(kill(pid, sig));
+}
+
+ssize_t ww_kp_write_mem(pid_t pid, uintptr_t addr, const void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = (void *)buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)addr, .iov_len = len };
+	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+
+	return n < 0 ? -errno : n;
+}
+
+int ww_kp_detach_sig(pid_t tid, int sig)
+{
+	return kp_ret(ptrace(PTRACE_DETACH, tid, NULL, (void *)(long)sig));
 }

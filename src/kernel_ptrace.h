@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel interface for another process: the only code in writewatch that
- * calls ptrace(), pidfd_open(), pidfd_getfd() or process_vm_readv(), and
- * waits for a traced thread.  Every function returns >= 0 or -errno.
+ * calls ptrace(), pidfd_open(), pidfd_getfd(), process_vm_readv() or
+ * process_vm_writev(), and waits for a traced thread.  Every function returns >= 0 or -errno.
  */
 #ifndef WW_KERNEL_PTRACE_H
 #define WW_KERNEL_PTRACE_H
@@ -58,5 +58,10 @@ int ww_kp_kill(pid_t pid, int sig);
 
 /* Read len bytes at addr in pid's memory; returns the bytes read. */
 ssize_t ww_kp_read_mem(pid_t pid, uintptr_t addr, void *buf, size_t len);
+
+/* Write len bytes at addr in pid's memory; returns the bytes written. */
+ssize_t ww_kp_write_mem(pid_t pid, uintptr_t addr, const void *buf, size_t len);
+/* PTRACE_DETACH, delivering sig (0: none) as the thread goes on. */
+int ww_kp_detach_sig(pid_t tid, int sig);
 
 #endif /* WW_KERNEL_PTRACE_H */

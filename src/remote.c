@@ -76,14 +76,26 @@ static pid_t pick_thread(pid_t pid)
 /* Wait for tid's next stop of kind want, passing on signals that are on their way. */
 static int wait_for(struct inject *in, enum ww_kp_stop want)
 {
-	for (;;) {
+	for (int traps = 0;;) {
 		enum ww_kp_stop why;
 		int sig, ret = ww_kp_wait(in->tid, &why, &sig);
 
 		if (ret)
 			return ret;
-		if (why == want || (want == WW_KP_EVENT_STOP && why == WW_KP_EVENT_STOP))
+		if (why == want)
 			return 0;
+		if (why == WW_KP_EVENT_STOP) {
+			/*
+			 * A process stopped (SIGSTOP) when seized reports its group
+			 * stop and then our interrupt: go on to the call.
+			 */
+			if (++traps > 4)
+				return -EIO;
+			ret = ww_kp_syscall(in->tid);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (why != WW_KP_SIGNAL_STOP)
 			return -EIO;    /* a stop we did not ask for */
 		if (want == WW_KP_EVENT_STOP) {
@@ -248,6 +260,9 @@ int ww_remote_uffd(pid_t pid, int *fd, bool *user_only)
 	int pidfd, ret;
 
 	*fd = -1;
+#ifdef WW_ARCH_NO_PTRACE
+	return -EOPNOTSUPP;
+#endif
 	pidfd = ww_kp_pidfd_open(pid);
 	if (pidfd < 0)
 		return pidfd;

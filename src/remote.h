@@ -20,4 +20,25 @@
  */
 int ww_remote_uffd(pid_t pid, int *fd, bool *user_only);
 
+/* ---- remote_stop.c ---- */
+
+/* The threads of a process held stopped under ptrace. */
+struct ww_stop {
+	pid_t pid;
+	pid_t *tids;
+	int *sigs;              /* per thread: the signal to deliver on release, -1: not held */
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * Stop every thread of pid (seize + interrupt, until no new thread shows
+ * up).  -EPERM: no right to ptrace it (or another tracer has it); -ESRCH:
+ * it is gone; -EAGAIN: its threads multiplied faster than they were held.
+ * Nothing is held on failure.
+ */
+int ww_remote_stop(pid_t pid, struct ww_stop *st);
+/* Let every held thread go, with the signals that arrived meanwhile. */
+void ww_remote_resume(struct ww_stop *st);
+
 #endif /* WW_REMOTE_H */

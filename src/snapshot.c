@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "kernel.h"
+#include "remote.h"
 #include "snapshot.h"
 
 #define RESTORE_BUF 1024        /* runs per get */
@@ -37,18 +38,18 @@ static int put_back(struct ww_snapshot *s, uintptr_t a, uintptr_t b)
 		const struct snap_run *r = i < s->nr_runs ? &s->runs[i] : NULL;
 		uintptr_t e;
 
+		int ret;
+
 		if (r && r->start <= a) {
 			e = r->end < b ? r->end : b;
-			memcpy((void *)a, s->data + r->off + (a - r->start), e - a);
+			ret = ww_snap_write(s, a, s->data + r->off + (a - r->start), e - a);
 			i++;
 		} else {
-			int ret;
-
 			e = r && r->start < b ? r->start : b;
-			ret = ww_k_dontneed(a, e - a);
-			if (ret)
-				return ret;
+			ret = ww_snap_hole(s, a, e - a);
 		}
+		if (ret)
+			return ret;
 		a = e;
 	}
 	return 0;
@@ -107,13 +108,11 @@ static ssize_t restore_batch(struct ww_snapshot *s, size_t n)
 	return ret ? ret : (ssize_t)pages;
 }
 
-WW_API ssize_t ww_snapshot_restore(struct ww_snapshot *s)
+static ssize_t restore_all(struct ww_snapshot *s)
 {
 	uintptr_t at;
 	ssize_t total = 0;
 
-	if (!s)
-		return -EINVAL;
 	for (at = s->start; at < s->end;) {
 		void *next = NULL;
 		ssize_t n = ww_get_regions(s->t, (void *)at, s->end - at, s->buf, s->buf_len, 0,
@@ -130,6 +129,25 @@ WW_API ssize_t ww_snapshot_restore(struct ww_snapshot *s)
 		at = (uintptr_t)next;
 	}
 	return total;
+}
+
+/* Another process is held stopped while its memory is read or written from here. */
+WW_API ssize_t ww_snapshot_restore(struct ww_snapshot *s)
+{
+	struct ww_stop st;
+	ssize_t n;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	if (!s->pid)
+		return restore_all(s);
+	ret = ww_remote_stop(s->pid, &st);
+	if (ret)
+		return ret;
+	n = restore_all(s);
+	ww_remote_resume(&st);
+	return n;
 }
 
 void ww_snap_release(struct ww_snapshot *s)
@@ -172,6 +190,24 @@ static int arm(struct ww_snapshot *s, bool watched)
 	return ret;
 }
 
+static int save_and_arm(struct ww_snapshot *s, bool watched)
+{
+	struct ww_stop st;
+	int ret;
+
+	if (s->pid) {
+		ret = ww_remote_stop(s->pid, &st);
+		if (ret)
+			return ret;
+	}
+	ret = ww_snap_save(s);
+	if (!ret)
+		ret = arm(s, watched);
+	if (s->pid)
+		ww_remote_resume(&st);
+	return ret;
+}
+
 static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, uintptr_t end,
 		     bool *watched)
 {
@@ -186,7 +222,7 @@ static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, u
 		return (int)ps;
 	if (a & (ps - 1))
 		return -EINVAL;
-	*s = (struct ww_snapshot){ .t = t, .start = a, .gran = (size_t)ps,
+	*s = (struct ww_snapshot){ .t = t, .pid = t->pid, .start = a, .gran = (size_t)ps,
 				   .end = ww_align_up(end, (size_t)ps) };
 	if (s->end < a)
 		return -EINVAL;
@@ -211,17 +247,12 @@ WW_API int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len,
 		return -EFAULT;
 	if ((uintptr_t)addr & (ww_page_size() - 1))
 		return -EINVAL;
-	/* Another process's memory is not read or written from here (yet). */
-	if (t->pid)
-		return -EOPNOTSUPP;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	ret = snap_init(s, t, (uintptr_t)addr, end, &watched);
 	if (!ret)
-		ret = ww_snap_save(s);
-	if (!ret)
-		ret = arm(s, watched);
+		ret = save_and_arm(s, watched);
 	if (ret) {
 		ww_snap_release(s);
 		return ret;

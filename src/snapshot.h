@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "writewatch.h"
 
@@ -21,6 +22,7 @@ struct snap_run {
 
 struct ww_snapshot {
 	struct ww_tracker *t;
+	pid_t pid;                      /* the tracker's process (0: this one) */
 	uintptr_t start;
 	uintptr_t end;
 	size_t gran;                    /* tracking unit of the range */
@@ -42,6 +44,11 @@ struct ww_snapshot {
 
 /* snapshot_take.c: plan the runs of [s->start, s->end) and save their content. */
 int ww_snap_save(struct ww_snapshot *s);
+/* snapshot_mem.c: the range's memory, here or in the tracker's process (-errno). */
+int ww_snap_read(const struct ww_snapshot *s, uintptr_t addr, void *buf, size_t len);
+int ww_snap_write(const struct ww_snapshot *s, uintptr_t addr, const void *buf, size_t len);
+/* Make [addr, addr+len) read as zeros: dropped here, zero-filled in another process. */
+int ww_snap_hole(const struct ww_snapshot *s, uintptr_t addr, size_t len);
 /* snapshot.c */
 void ww_snap_release(struct ww_snapshot *s);
 

@@ -18,9 +18,14 @@
 
 #define SCAN_RUNS 256
 #define MINCORE_CHUNK 4096      /* pages per mincore() call */
+#define ZERO_TEST 512           /* bytes read at a time to test a page for zeros */
+
+struct planner;
+static int add_nonzero(struct planner *p, uintptr_t a, uintptr_t b);
 
 struct planner {
 	struct ww_snapshot *s;
+	uintptr_t at;                   /* the walk covered [s->start, at) without a gap */
 	int pagemap_fd;                 /* -1 until needed; -2: cannot be opened */
 	int swap_active;
 };
@@ -62,6 +67,8 @@ static int add_swapped(struct planner *p, uintptr_t a, uintptr_t b)
 
 	if (p->swap_active)
 		return run_add(p->s, a, b);
+	if (p->s->pid)
+		return add_nonzero(p, a, b);
 	while (a < b) {
 		size_t n = (b - a) / ps, i;
 		int ret;
@@ -82,13 +89,45 @@ static int add_swapped(struct planner *p, uintptr_t a, uintptr_t b)
 	return 0;
 }
 
+/*
+ * Another process's pages have no mincore(): read them (a marker hole reads
+ * as the zero page, a page being migrated is waited for) and save the ones
+ * that are not all zeros; a zero page restores like a hole.
+ */
+static int add_nonzero(struct planner *p, uintptr_t a, uintptr_t b)
+{
+	size_t ps = ww_page_size();
+	unsigned char buf[ZERO_TEST];
+
+	for (; a < b; a += ps) {
+		bool zero = true;
+
+		for (size_t off = 0; zero && off < ps; off += ZERO_TEST) {
+			size_t n = ps - off < ZERO_TEST ? ps - off : ZERO_TEST;
+			int ret = ww_snap_read(p->s, a + off, buf, n);
+
+			if (ret)
+				return ret;
+			for (size_t i = 0; zero && i < n; i++)
+				zero = !buf[i];
+		}
+		if (!zero) {
+			int ret = run_add(p->s, a, a + ps);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 /* The populated pages of [a, b), private anonymous memory. */
 static int plan_sparse(struct planner *p, uintptr_t a, uintptr_t b)
 {
 	struct page_region regs[SCAN_RUNS];
 
 	if (p->pagemap_fd == -1) {
-		int fd = ww_k_pagemap_open(0);
+		int fd = ww_k_pagemap_open(p->s->pid);
 
 		p->pagemap_fd = fd < 0 ? -2 : fd;
 		p->swap_active = ww_k_swap_active();
@@ -128,24 +167,14 @@ static int plan_vma(const struct ww_vma *v, void *arg)
 	uintptr_t a = v->start > s->start ? v->start : s->start;
 	uintptr_t b = v->end < s->end ? v->end : s->end;
 
+	if (v->start > p->at)
+		return -ENOMEM;         /* a hole in the range */
+	p->at = b;
 	if (!(v->prot & PROT_READ))
 		return -EACCES;
 	if (!v->shared && !ww_vma_has_file(v))
 		return plan_sparse(p, a, b);
 	return run_add(s, a, b);
-}
-
-/* The VMAs must cover the range without a gap. */
-static int check_cover(const struct ww_vma *v, size_t n, uintptr_t start, uintptr_t end)
-{
-	size_t i;
-
-	if (!n || v[0].start > start || v[n - 1].end < end)
-		return -ENOMEM;
-	for (i = 1; i < n; i++)
-		if (v[i].start != v[i - 1].end)
-			return -ENOMEM;
-	return 0;
 }
 
 static int save_data(struct ww_snapshot *s)
@@ -162,26 +191,26 @@ static int save_data(struct ww_snapshot *s)
 		return -ENOMEM;
 	}
 	s->data = m;
-	for (i = 0; i < s->nr_runs; i++)
-		memcpy(s->data + s->runs[i].off, (void *)s->runs[i].start,
-		       s->runs[i].end - s->runs[i].start);
+	for (i = 0; i < s->nr_runs; i++) {
+		int ret = ww_snap_read(s, s->runs[i].start, s->data + s->runs[i].off,
+				       s->runs[i].end - s->runs[i].start);
+
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 
 int ww_snap_save(struct ww_snapshot *s)
 {
-	struct planner p = { .s = s, .pagemap_fd = -1 };
-	struct ww_vma *v = NULL;
-	size_t n = 0, i;
+	struct planner p = { .s = s, .at = s->start, .pagemap_fd = -1 };
+	char line[512];
 	int ret;
 
-	ret = ww_vmas_get(s->start, s->end, 0, &v, &n);
-	if (ret)
-		return ret;
-	ret = check_cover(v, n, s->start, s->end);
-	for (i = 0; !ret && i < n; i++)
-		ret = plan_vma(&v[i], &p);
-	free(v);
+	/* The walk's callback plans each VMA in turn; the VMAs must cover the range. */
+	ret = ww_vmas_each_in(s->pid, line, sizeof(line), s->start, s->end, 0, plan_vma, &p);
+	if (!ret && p.at < s->end)
+		ret = -ENOMEM;
 	if (p.pagemap_fd >= 0)
 		close(p.pagemap_fd);
 	return ret ? ret : save_data(s);

@@ -4,7 +4,8 @@
  * read(2) on an empty pipe, then nanosleep(2).  Each call completes as if
  * nothing had happened: read returns the bytes written later, nanosleep
  * returns 0 after at least its full time (it went on through
- * restart_syscall, not from the start and not with EINTR).
+ * restart_syscall, not from the start and not with EINTR).  A target
+ * stopped by SIGSTOP is tracked too and stays stopped until SIGCONT.
  */
 #include <sys/syscall.h>
 #include <time.h>
@@ -61,6 +62,46 @@ static void target(int data, int out)
 	_exit(0);
 }
 
+/* State letter of pid from /proc/PID/stat. */
+static char state_of(pid_t pid)
+{
+	char path[64], buf[256] = "", *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	p = strrchr(buf, ')');
+	return p && p[1] ? p[2] : '?';
+}
+
+static void stopped_case(void)
+{
+	struct rt_child c;
+	struct ww_tracker *t;
+	size_t idx[4];
+
+	rt_spawn(&c, 4);
+	tt_ok(kill(c.pid, SIGSTOP));
+	while (state_of(c.pid) != 'T')
+		usleep(1000);
+	t = rt_open(c.pid);
+	tt_ok(ww_watch(t, c.base, 4 * TT_PAGE));
+	tt_ret(rt_written(t, &c, idx, 0), 0);
+	ww_close(t);
+	/* Back in its group stop once we let go. */
+	while (state_of(c.pid) != 'T')
+		usleep(1000);
+	tt_ok(kill(c.pid, SIGCONT));
+	rt_cmd(&c, RT_WRITE, 1);
+	tt_ret(rt_cmd(&c, RT_CHECK, 0), 0);
+	rt_expect_clean_exit(&c);
+}
+
 int main(void)
 {
 	struct ww_tracker *t;
@@ -101,5 +142,6 @@ int main(void)
 	tt_check(r.slept >= SLEEP_S - 0.001, "slept %.3f s of %d", r.slept, SLEEP_S);
 	tt_ret(waitpid(pid, &st, 0), pid);
 	tt_check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "target status %#x", st);
+	stopped_case();
 	return 0;
 }

@@ -6,7 +6,8 @@
  * exactly the set, its distinct count ends equal to it, and the --json
  * fields are there.  With -- CMD the tool exits with the command's status;
  * with PID it ends when the process does.  Against a process it may not
- * trace, it says why in one line.
+ * trace, it says why in one line.  `writewatch bench --measure remote`
+ * runs and prints its table.
  *
  * The workload is this program, re-run with RT_WORKLOAD set: it waits until
  * its region is armed (every page shows the uffd-wp bit in its own
@@ -178,6 +179,17 @@ int main(int argc, char **argv)
 				 cli_count_lines(r.err) == 1, "track 1: exit %d: %s", r.status, r.err);
 			cli_free(&r);
 		}
+	}
+	/* The benchmark of remote tracking runs and prints its table (no figure checked). */
+	{
+		const char *args[] = { "bench", "--measure", "remote", "--quick", "--reps", "1",
+				       "--markdown", "--no-nice", NULL };
+		struct cli_out r = cli_run(600, args);
+
+		tt_check(r.status == 0 && strstr(r.out, "| first write to a tracked page") &&
+			 strstr(r.out, "remote (ww_open_pid)") && strstr(r.out, "ww_open_pid"),
+			 "bench --measure remote: exit %d: %s%s", r.status, r.out, r.err);
+		cli_free(&r);
 	}
 	/* Usage errors. */
 	{

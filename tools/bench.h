@@ -13,6 +13,7 @@ struct bench_opts {
 	bool requested[WB_NMETHODS];    /* what --backends named (methods adds raw) */
 	bool any_method;
 	bool measure[2];
+	bool remote;             /* --measure remote: tools/bench_remote.c */
 	size_t sizes[BENCH_MAX_LIST];
 	int nsizes;
 	double fractions[BENCH_MAX_LIST];

@@ -27,7 +27,9 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  --backends LIST    comma-separated methods, or \"all\" (default all)\n"
-"  --measure WHAT     first-write, get-reset or both (default both)\n"
+"  --measure WHAT     first-write, get-reset or both (default both); remote: tracking\n"
+"                     another process against in-process and raw (its own fixed cases;\n"
+"                     --reps, --quick and --markdown apply)\n"
 "  --size LIST        tracked sizes, e.g. 64M,1G,16G (default: the standard matrix)\n"
 "  --fraction LIST    written share of the pages: 0.01, 1%%, 1/64 (default 1%%)\n"
 "  --pages N          write exactly N pages (instead of --fraction)\n"
@@ -137,11 +139,15 @@ static const struct option long_opts[] = {
 
 static int opt_measure(struct bench_opts *o, const char *a)
 {
+	o->remote = !strcmp(a, "remote");
+	if (o->remote)
+		return -1;
 	o->measure[WB_FIRST_WRITE] = !strcmp(a, "first-write") || !strcmp(a, "both");
 	o->measure[WB_GET_RESET] = !strcmp(a, "get-reset") || !strcmp(a, "both");
 	if (o->measure[WB_FIRST_WRITE] || o->measure[WB_GET_RESET])
 		return -1;
-	return cli_usage_error("bench", "--measure takes first-write, get-reset or both, not '%s'", a);
+	return cli_usage_error("bench", "--measure takes first-write, get-reset, both or remote, "
+			       "not '%s'", a);
 }
 
 static int opt_populate(struct bench_opts *o, const char *a)

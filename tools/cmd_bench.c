@@ -8,6 +8,7 @@
 #include "writewatch.h"
 #include "cli.h"
 #include "bench.h"
+#include "bench_remote.h"
 
 static bool measures(const struct wb_case *c, enum wb_method m)
 {
@@ -272,6 +273,8 @@ int cmd_bench(int argc, char **argv)
 	ret = bench_parse(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
+	if (o.remote)
+		return bench_remote(&o);
 	ncases = bench_cases(&o, cases, BENCH_MAX_CASES);
 	ret = check_sizes(&o, cases, ncases);
 	if (ret < 0)

@@ -22,6 +22,7 @@
 
 #include "writewatch.h"
 #include "track_session.h"
+#include "track_sorted.h"
 
 /* Page tables cost 8 bytes a page once armed: all watched ranges share 1/8 of memory. */
 #define PT_BYTES_PER_PAGE 8
@@ -219,7 +220,13 @@ static int w_fill(struct track_session *s, struct track_map *m)
 		}
 		int ret = w_add(s, at, gap_end);
 
-		if (ret == -ESRCH || ret == -ENOMEM)
+		/*
+		 * -ENOMEM is also ww_watch()'s answer for memory no longer mapped:
+		 * a mapping the target (its loader, right after an exec) removed
+		 * since the maps were read.  Left out now, seen anew at the next
+		 * refresh; a real shortage fails the next calls anyway.
+		 */
+		if (ret == -ESRCH)
 			return ret;
 		if (ret)
 			m->err = ret;
@@ -291,43 +298,13 @@ static int collect(struct track_session *s)
 	return 0;
 }
 
-/* Merge this interval's pages into the distinct set (both ascending, each unique). */
+/* Merge this interval's pages into the distinct set. */
 static int merge_seen(struct track_session *s)
 {
-	size_t i = s->nseen, j = s->npages, k;
-
 	if (grow((void **)&s->seen, &s->capseen, s->nseen + s->npages + 1, sizeof(*s->seen)))
 		return -ENOMEM;
-	k = s->nseen + s->npages;
-	/* From the back, so that it works in place. */
-	while (j) {
-		if (i && s->seen[i - 1] > s->pages[j - 1])
-			s->seen[--k] = s->seen[--i];
-		else if (i && s->seen[i - 1] == s->pages[j - 1])
-			s->seen[--k] = s->seen[--i], j--;
-		else
-			s->seen[--k] = s->pages[--j];
-	}
-	/* Duplicates left a hole of k - i entries at the front of the merged part. */
-	if (k != i)
-		memmove(&s->seen[i], &s->seen[k], (s->nseen + s->npages - k) * sizeof(*s->seen));
-	s->nseen = i + (s->nseen + s->npages - k);
+	s->nseen = track_merge_sorted(s->seen, s->nseen, s->pages, s->npages);
 	return 0;
-}
-
-static size_t lower_bound(const uint64_t *v, size_t n, uint64_t x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 /* Per-mapping counts for this interval and since the start. */
@@ -336,10 +313,10 @@ static void attribute(struct track_session *s)
 	for (size_t m = 0; m < s->nmaps; m++) {
 		struct track_map *mp = &s->maps[m];
 
-		mp->written = lower_bound(s->pages, s->npages, mp->end) -
-			      lower_bound(s->pages, s->npages, mp->start);
-		mp->distinct = lower_bound(s->seen, s->nseen, mp->end) -
-			       lower_bound(s->seen, s->nseen, mp->start);
+		mp->written = track_lower_bound(s->pages, s->npages, mp->end) -
+			      track_lower_bound(s->pages, s->npages, mp->start);
+		mp->distinct = track_lower_bound(s->seen, s->nseen, mp->end) -
+			       track_lower_bound(s->seen, s->nseen, mp->start);
 	}
 }
 

@@ -23,7 +23,8 @@
 #     --ci        build, then make check and stress on uffd-async and on
 #                 MPROTECT_VDB only; no timings
 #     --no-bench  tests only
-#     --update    replace the bdwgc block of BENCHMARKS.md with this run's
+#     --update    replace the bdwgc block of BENCHMARKS.md (and the sentence
+#                 under the bdwgc-summary marker of README.md) with this run's
 # Environment: BUILD (writewatch build dir, default build), WORK (default
 # $BUILD/bdwgc), JOBS (make -j, default 2), LIBGC_MIRROR (Debian mirror;
 # default: the first deb.debian.org-style URI of /etc/apt/sources.list*),
@@ -206,6 +207,7 @@ printf '%s\n' "${summary[@]}"
 # ---- 3. timings ----
 reps=3
 [ $quick = 1 ] && reps=1
+load0=$(cut -d' ' -f1 /proc/loadavg)
 now_ns() { date +%s%N; }
 # One timed run: prints "seconds collections avg_ms max_ms" from GC_PRINT_STATS.
 timed() {               # log "environment" program args...
@@ -247,18 +249,27 @@ done
 			r = base[f[1]] > 0 ? sprintf("%.2fx", f[3] / base[f[1]]) : "-"
 			printf "| %s | %s | %.2f | %s | %d | %.2f | %.2f |\n", f[1], f[2], f[3], r, f[4], f[5], f[6] } }' "$csv"
 	echo
-	awk -F, 'NR > 1 && $1 == "gcbench" { t[$2] = $3; mx[$2] = $6 }
+	# One sentence per program, every figure from the CSV.
+	awk -F, 'NR > 1 { t[$1, $2] = $3; mx[$1, $2] = $6; if (!($1 in seen)) { seen[$1] = 1; progs[++np] = $1 } }
 		END {
-			if (!("MPROTECT_VDB" in t) || !("uffd-async" in t)) exit
-			printf "On gcbench, incremental collection on writewatch'\''s uffd-async backend takes %.2fx the time of bdwgc'\''s MPROTECT_VDB", t["uffd-async"] / t["MPROTECT_VDB"]
-			printf " (maximum pause %.2f ms against %.2f ms)", mx["uffd-async"], mx["MPROTECT_VDB"]
-			if ("none" in t) printf "; non-incremental collection takes %.2fx, with a maximum pause of %.2f ms", t["none"] / t["MPROTECT_VDB"], mx["none"]
-			printf ".\n" }' "$csv"
+			for (i = 1; i <= np; i++) {
+				p = progs[i]; b = t[p, "MPROTECT_VDB"]
+				if (!(b > 0) || !((p, "uffd-async") in t)) continue
+				printf "%s: incremental collection on uffd-async takes %.2fx the time of MPROTECT_VDB, with a maximum pause of %.1f ms against %.1f ms", p, t[p, "uffd-async"] / b, mx[p, "uffd-async"], mx[p, "MPROTECT_VDB"]
+				if ((p, "uffd-sync") in t) printf "; uffd-sync %.2fx", t[p, "uffd-sync"] / b
+				if ((p, "mprotect") in t) printf "; writewatch'\''s mprotect backend %.2fx", t[p, "mprotect"] / b
+				if ((p, "none") in t) printf "; non-incremental collection %.2fx, with a maximum pause of %.1f ms", t[p, "none"] / b, mx[p, "none"]
+				printf ".%s", i < np ? " " : "\n"
+			}
+		}' "$csv"
 } >"$table"
+tail -n1 "$table" >"$work/bdwgc-summary.block.md"
 {
 	echo '```'
 	echo "integrations/bdwgc/run.sh$([ $quick = 1 ] && echo ' --quick')   # bdwgc $version; median of $reps run(s) per cell"
 	echo '```'
+	echo
+	echo "Linux $(uname -r), $(nproc) CPUs; load average $load0 at the start of the timings, $(cut -d' ' -f1 /proc/loadavg) at the end."
 	echo
 	cat "$table"
 } >"$work/bdwgc.block.md"
@@ -269,6 +280,11 @@ if [ $update = 1 ]; then
 		$0 == "<!-- END bdwgc -->" { skip = 0 }
 		!skip { print }' "$root/BENCHMARKS.md" >"$work/BENCHMARKS.md.new"
 	mv "$work/BENCHMARKS.md.new" "$root/BENCHMARKS.md"
-	echo "BENCHMARKS.md updated" >&2
+	awk -v file="$work/bdwgc-summary.block.md" '
+		$0 == "<!-- BEGIN bdwgc-summary -->" { print; while ((getline l < file) > 0) print l; skip = 1; next }
+		$0 == "<!-- END bdwgc-summary -->" { skip = 0 }
+		!skip { print }' "$root/README.md" >"$work/README.md.new"
+	mv "$work/README.md.new" "$root/README.md"
+	echo "BENCHMARKS.md and README.md updated" >&2
 fi
 exit $failed
