@@ -11,16 +11,17 @@
  *   steady  N pages, each written once, at RATE pages a second
  *   bursty  N pages, each written once, in bursts of B pages at full speed,
  *           a second of rest between bursts
- *   hot     a hot set of H pages rewritten over and over for S seconds,
+ *   hot     a hot set (the last H pages) rewritten over and over for S seconds,
  *           at RATE page writes a second
  *   cold    one full-speed sweep over N pages, each written once
  *   churn   write-heavy: pages of the region written round and round at
  *           full speed for S seconds; prints the page writes per second
  *
  * Before writing it prints "region 0x<start> <pages>" on stdout.  With
- * --wait-armed it first waits until every page of the region is armed for
- * async write-protect (its page map says so: no tracker can miss a write
- * after that); with --wait-reset it waits at the end until no page of the
+ * --wait-armed it first writes the last page (a canary every schedule
+ * writes again) and waits until the region is armed for async
+ * write-protect (its page map says so: no tracker can miss a write after
+ * that); with --wait-reset it waits at the end until no page of the
  * region reads as written any more (a tracker's get-and-reset has taken
  * the last write), so no write is lost to its exit.  The truth is printed
  * last, one JSON line: written pages, distinct pages, page writes.
@@ -123,7 +124,14 @@ static size_t count_cat(struct ww_pagemap *pm, char *mem, size_t n, size_t pg, u
 	return total;
 }
 
-/* Poll the page map every millisecond until the region is armed (done) or clean (!armed). */
+/*
+ * Poll the page map every millisecond until the region is armed (done) or
+ * clean (!armed).  Armed: the last page, written before (the canary), reads
+ * as not written in a region registered for async write-protect.  Unwritten
+ * pages prove nothing (before the protection comes, a registered hole reads
+ * as not written too); write-protection runs up the range, so the last page
+ * protected means all are.
+ */
 static int wait_for(char *mem, size_t n, size_t pg, bool armed)
 {
 	struct ww_pagemap *pm;
@@ -134,8 +142,9 @@ static int wait_for(char *mem, size_t n, size_t pg, bool armed)
 	for (;;) {
 		size_t allowed = count_cat(pm, mem, n, pg, WW_PAGE_IS_WPALLOWED);
 		size_t written = count_cat(pm, mem, n, pg, WW_PAGE_IS_WRITTEN);
+		size_t canary = count_cat(pm, mem + (n - 1) * pg, 1, pg, WW_PAGE_IS_WRITTEN);
 
-		if (allowed == n && written == 0)
+		if (allowed == n && written == 0 && canary == 0)
 			break;
 		if (!armed && allowed < n)
 			break;          /* no longer tracked: nobody will reset it */
@@ -172,9 +181,10 @@ static void run(const struct opts *o, char *mem, size_t pg, unsigned long *write
 		}
 	} else if (!strcmp(o->mode, "hot")) {
 		*distinct = o->hot < o->pages ? o->hot : o->pages;
+		/* The last pages: the canary is one of them. */
 		for (i = 0; now() - t0 < o->seconds; i++) {
 			sleep_until(t0 + (double)i / o->rate);
-			touch(mem, pg, i % *distinct, writes);
+			touch(mem, pg, o->pages - *distinct + i % *distinct, writes);
 		}
 	} else if (!strcmp(o->mode, "cold")) {
 		for (i = 0; i < o->pages; i++)
@@ -214,10 +224,13 @@ int main(int argc, char **argv)
 		memset(mem, 0, o.pages * pg);
 	printf("region %#lx %zu\n", (unsigned long)(uintptr_t)mem, o.pages);
 	fflush(stdout);
+	if (o.wait_armed)
+		touch(mem, pg, o.pages - 1, &writes);   /* the canary: part of every schedule */
 	if (o.wait_armed && wait_for(mem, o.pages, pg, true)) {
 		fprintf(stderr, "rate_target: cannot read its page map\n");
 		return 1;
 	}
+	writes = 0;             /* the truth is the schedule's writes */
 	t0 = now();
 	run(&o, mem, pg, &writes, &distinct);
 

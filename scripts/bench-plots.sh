@@ -392,6 +392,15 @@ col_size() {       # col_size study method col bytes
 # KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
 kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
 
+# Column col of method m's ok row at size bytes (CSV column 4), to three significant digits.
+col_size() {       # col_size study method col bytes
+	awk -F, -v m="$2" -v c="$3" -v b="$4" 'NR > 1 && $2 == m && $19 == "ok" && $4 == b { printf "%.3g", $c; exit }' \
+		"$out/$1.csv"
+}
+
+# KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
+kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
+
 notes_size() {
 	local g=1073741824 big=274877906944 huge=17592186044416 a1 a256
 	a1=$(col_size size uffd-async 10 $g) a256=$(col_size size uffd-async 10 $big)

@@ -11,7 +11,8 @@
 # docs/rate-xz.svg (the README's picture) is redrawn from `xz` compressing
 # a file.
 #
-#   scripts/rate-bench.sh [--update] [--quick]
+#   scripts/rate-bench.sh [--update] [--quick] [--blocks-only]
+#     --blocks-only  no new measurement: --update from the blocks already in $OUT
 # Environment: BUILD (default build), OUT (default $BUILD/rate-results), DOCS.
 set -euo pipefail
 
@@ -22,11 +23,12 @@ out=${OUT:-$build/rate-results}
 docs=${DOCS:-$here/docs}
 tool=$build/writewatch
 target=$build/bench/rate_target
-update=0 quick=0
+update=0 quick=0 blocks_only=0
 for arg in "$@"; do
 	case $arg in
 	--update) update=1 ;;
 	--quick) quick=1 ;;
+	--blocks-only) blocks_only=1 ;;
 	-h|--help) sed -n '2,/^set/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "rate-bench.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
 	esac
@@ -41,8 +43,8 @@ field() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" | head -n 1; }
 # ---- sampling estimator against the exact figures ----
 sampling() {
 	local mode args f
-	echo "| target | schedule | exact MiB/s | sampled MiB/s | mean error | worst interval |"
-	echo "|---|---|---:|---:|---:|---:|"
+	echo "| target | schedule | exact MiB/s | sampled MiB/s | run error | median interval error | worst interval |"
+	echo "|---|---|---:|---:|---:|---:|---:|"
 	for mode in steady bursty hot cold; do
 		case $mode in
 		steady) args="--pages 65536 --rate 16384"; what="64 MiB, 16384 new pages/s" ;;
@@ -56,63 +58,96 @@ sampling() {
 		"$tool" rate --json --interval 1000 --sample 512 -- "$target" $mode $args \
 			--wait-armed --wait-reset >"$f"
 		# Per interval (the whole process, both ways): |sampled - exact| / exact.
-		grep '^{"interval"' "$f" | awk -v what="$what" -v mode="$mode" '
-			{ p = $0; sub(/.*"pages": /, "", p); sub(/,.*/, "", p)
-			  s = $0; sub(/.*"sampled_pages": /, "", s); sub(/,.*/, "", s)
-			  t = $0; sub(/.*"seconds": /, "", t); sub(/,.*/, "", t)
+		grep '^{"t":' "$f" | awk -v what="$what" -v mode="$mode" '
+			# The first of each (the mappings repeat "written_pages").
+			function num(key,   i) { i = index($0, "\"" key "\":"); return substr($0, i + length(key) + 3) + 0 }
+			{ p = num("written_pages"); s = num("sampled_pages"); t = num("dt")
 			  if (p + 0 == 0) next
-			  n++; e += p / t; m += s / t; err = (s - p) / p; if (err < 0) err = -err
-			  sum += err; if (err > worst) worst = err }
+			  n++; e += p; m += s; secs += t; err[n] = (s > p ? s - p : p - s) / p }
 			END { if (!n) exit
-			      printf "| %s | %s | %.1f | %.1f | %.0f%% | %.0f%% |\n", mode, what,
-				      e / n * 4096 / 1048576, m / n * 4096 / 1048576, sum / n * 100, worst * 100 }'
+			      # The median interval error (insertion sort: a few dozen intervals).
+			      for (i = 2; i <= n; i++) for (j = i; j > 1 && err[j - 1] > err[j]; j--) {
+				      x = err[j]; err[j] = err[j - 1]; err[j - 1] = x }
+			      med = n % 2 ? err[(n + 1) / 2] : (err[n / 2] + err[n / 2 + 1]) / 2
+			      printf "| %s | %s | %.1f | %.1f | %+.0f%% | %.0f%% | %.0f%% |\n", mode, what,
+				      e / secs * 4096 / 1048576, m / secs * 4096 / 1048576,
+				      (m - e) / e * 100, med * 100, err[n] * 100 }'
 	done
 }
 
-# ---- cost: churn untracked, then tracked at 1, 10, 100 Hz ----
+# ---- cost: churn untracked, then tracked at 1, 10, 100 Hz, in interleaved rounds ----
+churn() { "$target" churn --pages 16384 --seconds "$secs" "$@" | tail -n 1 | field page_writes_per_s; }
+
+tracked() {     # hz round: the target's page writes/s; the controller's CPU into $out
+	local f=$out/cost-$1-$2
+	"$target" churn --pages 16384 --seconds "$secs" --wait-armed --wait-reset >"$f.target" &
+	local pid=$!
+	/usr/bin/time -f '%U %S %e' -o "$f.time" \
+		"$tool" rate "$pid" --interval $((1000 / $1)) --json >"$f.json" || true
+	wait "$pid"
+	tail -n 1 "$f.target" | field page_writes_per_s
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
 cost() {
-	local base hz f tp cpu
-	base=$("$target" churn --pages 16384 --seconds "$secs" | tail -n 1 | field page_writes_per_s)
+	local r hz rounds=3 base tp cpu
+	[ $quick = 1 ] && rounds=1
+	for r in $(seq 1 $rounds); do
+		churn >>"$out/cost-base"
+		for hz in 1 10 100; do tracked $hz "$r" >>"$out/cost-$hz"; done
+	done
+	base=$(median <"$out/cost-base")
 	echo "| tracking | target page writes/s | slowdown | controller CPU |"
 	echo "|---|---:|---:|---:|"
 	printf '| untracked | %.3g | 1.00x | - |\n' "$base"
 	for hz in 1 10 100; do
-		f=$out/cost-$hz.txt
-		"$target" churn --pages 16384 --seconds "$secs" --wait-armed --wait-reset >"$f.target" &
-		local pid=$!
-		/usr/bin/time -f '%U %S %e' -o "$f.time" \
-			"$tool" rate "$pid" --interval $((1000 / hz)) --json >"$f" || true
-		wait "$pid"
-		tp=$(tail -n 1 "$f.target" | field page_writes_per_s)
-		cpu=$(awk '{ printf "%.1f", ($1 + $2) / $3 * 100 }' "$f.time")
+		tp=$(median <"$out/cost-$hz")
+		cpu=$(cat "$out"/cost-$hz-*.time | awk '{ printf "%.1f\n", ($1 + $2) / $3 * 100 }' | median)
 		awk -v b="$base" -v t="$tp" -v hz="$hz" -v cpu="$cpu" \
-			'BEGIN { printf "| %d Hz | %.3g | %.2fx | %s%% of a core |\n", hz, t, b / t, cpu }'
+			'BEGIN { printf "| %d Hz | %.3g | %.2fx%s | %s%% of a core |\n", hz, t, b / t,
+				 b / t < 1 ? " (faster: noise)" : "", cpu }'
 	done
+	# The spread of the untracked runs says how much of a ratio is the machine.
+	sort -g "$out/cost-base" | awk 'NR == 1 { lo = $1 } { hi = $1 }
+		END { printf "\nUntracked runs ranged %.3g to %.3g page writes/s (%.0f%% apart): ratios closer to 1 than that are noise.\n",
+		      lo, hi, (hi - lo) / lo * 100 }'
 }
 
-load0=$(cut -d' ' -f1 /proc/loadavg)
-{
-	echo "Measured by \`scripts/rate-bench.sh\` on $(uname -r), $(nproc) cores, load $load0 at the start."
-	echo
-	sampling
-	echo
-	echo "Each row: \`writewatch rate --json --interval 1000 --sample 512 -- rate_target MODE ...\`;"
-	echo "both figures cover the whole process, interval by interval; the error is"
-	echo "|sampled - exact| / exact per interval with writes."
-} >"$out/rate-sampling.block.md"
-{
-	echo "Target: \`rate_target churn --pages 16384 --seconds $secs\` (64 MiB written round and round);"
-	echo "tracked: \`writewatch rate PID --interval MS --json\`; CPU of \`writewatch\` by \`/usr/bin/time\`."
-	echo
-	cost
-} >"$out/rate-cost.block.md"
-cat "$out/rate-sampling.block.md" "$out/rate-cost.block.md"
-
+if [ $blocks_only = 0 ]; then
+	rm -f "$out"/cost-*
+	load0=$(cut -d' ' -f1 /proc/loadavg)
+	{
+		echo "Measured by \`scripts/rate-bench.sh\` on $(uname -r), $(nproc) cores, load $load0 at the start."
+		echo
+		sampling
+		echo
+		echo "Each row: \`writewatch rate --json --interval 1000 --sample 512 -- rate_target MODE ...\`;"
+		echo "both figures cover the whole process, interval by interval (intervals with writes)."
+		echo "Run error: (sampled - exact) / exact over the whole run; interval errors:"
+		echo "|sampled - exact| / exact of each interval, the median and the worst."
+	} >"$out/rate-sampling.block.md"
+	{
+		echo "Target: \`rate_target churn --pages 16384 --seconds $secs\` (64 MiB written round and round);"
+		echo "tracked: \`writewatch rate PID --interval MS --json\`; CPU of \`writewatch\` by \`/usr/bin/time\`."
+		echo "Medians of $([ $quick = 1 ] && echo 1 || echo 3) interleaved rounds (untracked, 1, 10, 100 Hz in each)."
+		echo
+		cost
+	} >"$out/rate-cost.block.md"
+	cat "$out/rate-sampling.block.md" "$out/rate-cost.block.md"
+fi
 if [ $update = 1 ]; then
-	head -c $((64 << 20)) /dev/urandom >"$out/xz-input"
-	base64 "$out/xz-input" | head -c $((48 << 20)) >>"$out/xz-input"
-	"$tool" rate --interval 100 --svg "$docs/rate-xz.svg" -- \
-		xz -T1 -6 -c "$out/xz-input" >/dev/null 2>"$out/xz.log" || { cat "$out/xz.log" >&2; exit 1; }
+	# The README's picture: xz compressing 2 MiB of random bytes and 2 MiB of base64 text.
+	head -c $((2 << 20)) /dev/urandom >"$out/xz-input"
+	head -c $((3 << 19)) "$out/xz-input" | base64 -w 0 >>"$out/xz-input"
+	# Tried up to three times: attaching right after the exec can meet the
+	# loader changing the mappings (ENOMEM from watching one that went away).
+	for try in 1 2 3; do
+		"$tool" rate --interval 100 --link-mbps 1000 --svg "$docs/rate-xz.svg" -- \
+			xz -T1 -3 -c "$out/xz-input" >/dev/null 2>"$out/xz.log" && break
+		cat "$out/xz.log" >&2
+		[ "$try" = 3 ] && exit 1
+	done
 	for name in rate-sampling rate-cost; do
 		awk -v name="$name" -v file="$out/$name.block.md" '
 			$0 == "<!-- BEGIN " name " -->" { print; while ((getline l < file) > 0) print l; skip = 1; next }

@@ -146,13 +146,15 @@ static int sparse_watch(struct ww_tracker *t, struct ww_range *r)
 {
 	struct async_state *st = t->priv;
 	struct ww_sparse *s = ww_sparse_new(&st->records);
-	uint64_t pages;
+	uint64_t pages, half = (r->end - r->start) / ww_page_size() / 2 + 1;
 	int ret;
 
 	if (!s)
 		return 1;
-	ret = ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, s, r->start, r->end, &pages);
-	if (ret || pages * 2 >= (r->end - r->start) / ww_page_size()) {
+	/* Stops at half the range populated: the markers' pass protects the rest. */
+	ret = ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, s, r->start, r->end, half, &pages);
+	/* smaps last: its reading walks the page tables too, of a sparse range only. */
+	if (ret || pages >= half || !ww_sparse_eligible(r->start, r->end)) {
 		ww_sparse_free(s);
 		return ret ? ww_uffd_wp_err(ret) : 1;
 	}
@@ -171,8 +173,7 @@ static int async_watch(struct ww_tracker *t, struct ww_range *r)
 	if (ret)
 		return ret;             /* EBUSY: another userfaultfd; EPERM: never writable */
 	/* Another process's VMAs are not in our /proc/self: it keeps markers. */
-	if (!r->hugetlb && !t->pid && !(ww_async_debug & WW_ASYNC_DEBUG_MARKERS) &&
-	    ww_sparse_eligible(r->start, r->end)) {
+	if (!r->hugetlb && !t->pid && !(ww_async_debug & WW_ASYNC_DEBUG_MARKERS)) {
 		ret = sparse_watch(t, r);
 		if (ret <= 0) {
 			if (ret)
@@ -296,7 +297,7 @@ static int async_reset(struct ww_tracker *t, struct ww_range *r, uintptr_t start
 		/* Holes are never-touched again; what is populated now is armed and recorded. */
 		ww_sparse_clear(r->priv, start, end);
 		return ww_uffd_wp_err(ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, r->priv,
-						    start, end, &pages));
+						    start, end, UINT64_MAX, &pages));
 	}
 	return ww_uffd_wp_err(ww_k_uffd_wp(t->uffd, start, end - start, true, false));
 }

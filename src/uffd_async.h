@@ -61,11 +61,13 @@ int ww_sparse_split(struct ww_sparse *s, struct ww_sparse *tail, uintptr_t at);
 size_t ww_sparse_count(const struct ww_sparse *s, uintptr_t start, uintptr_t end);
 
 /*
- * Write-protect the populated pages of [start, end) and record them in s.
- * *pages gets how many were populated.
+ * Write-protect the populated pages of [start, end) and record them in s,
+ * stopping once limit pages were (UINT64_MAX: no limit).  *pages gets how
+ * many were populated.
  */
 int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
-		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t *pages);
+		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t limit,
+		  uint64_t *pages);
 
 /*
  * Dropped pages in [start, end): recorded, but not among the populated runs

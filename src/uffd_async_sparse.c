@@ -270,7 +270,8 @@ size_t ww_sparse_count(const struct ww_sparse *s, uintptr_t start, uintptr_t end
 /* ---- the scans ---- */
 
 int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
-		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t *pages)
+		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t limit,
+		  uint64_t *pages)
 {
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
@@ -283,11 +284,12 @@ int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
 	uintptr_t at = start;
 
 	*pages = 0;
-	while (at < end) {
+	while (at < end && *pages < limit) {
 		long n, i;
 
 		arg.start = at;
 		arg.end = end;
+		arg.max_pages = limit == UINT64_MAX ? 0 : limit - *pages;
 		n = ww_k_pagemap_scan(pagemap_fd, &arg);
 		if (n < 0)
 			return n == -EPERM ? -EFAULT : (int)n;

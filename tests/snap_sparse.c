@@ -70,5 +70,6 @@ int main(void)
 			 "populated page %zu differs at the end", pop[i]);
 	ww_snapshot_free(s);
 	ww_close(t);
+	free(ref);
 	return 0;
 }

@@ -1,66 +1,58 @@
 /* SPDX-License-Identifier: MIT */
-/* /proc/PID/maps for the tool (see maps.h). */
+/* The mappings of a process for the tool, from ww_mappings() (see maps.h). */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "writewatch.h"
 #include "maps.h"
 
-/* One maps line: "start-end perms offset dev inode   name". */
-static int parse_line(char *line, struct tool_map *map)
-{
-	int name_at = 0;
-	char *nl = strchr(line, '\n');
+struct collect {
+	struct tool_maps *m;
+	size_t alloc;
+};
 
-	if (nl)
-		*nl = 0;
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %*x %*x:%*x %*u %n", &map->start,
-		   &map->end, map->perms, &name_at) < 3)
-		return -EIO;
-	map->name = strdup(name_at ? line + name_at : "");
-	return map->name ? 0 : -ENOMEM;
+/* One mapping from the library's reader of /proc/PID/maps, with "rw-p" made back. */
+static int collect_one(const struct ww_mapping *w, void *arg)
+{
+	struct collect *c = arg;
+	struct tool_map *map;
+
+	if (c->m->n == c->alloc) {
+		size_t alloc = c->alloc ? c->alloc * 2 : 64;
+		struct tool_map *v = realloc(c->m->v, alloc * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->m->v = v;
+		c->alloc = alloc;
+	}
+	map = &c->m->v[c->m->n];
+	map->start = w->start;
+	map->end = w->end;
+	snprintf(map->perms, sizeof(map->perms), "%c%c%c%c", w->prot & PROT_READ ? 'r' : '-',
+		 w->prot & PROT_WRITE ? 'w' : '-', w->prot & PROT_EXEC ? 'x' : '-',
+		 w->shared ? 's' : 'p');
+	map->name = strdup(w->name ? w->name : "");
+	if (!map->name)
+		return -ENOMEM;
+	c->m->n++;
+	return 0;
 }
 
 int tool_maps_read(pid_t pid, struct tool_maps *m)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0, alloc = 0;
-	FILE *f;
-	int ret = 0;
+	struct collect c = { m, 0 };
+	int ret;
 
 	m->v = NULL;
 	m->n = 0;
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/maps");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (!ret && getline(&line, &cap, f) > 0) {
-		if (m->n == alloc) {
-			struct tool_map *v = realloc(m->v, (alloc ? alloc * 2 : 64) * sizeof(*v));
-
-			if (!v) {
-				ret = -ENOMEM;
-				break;
-			}
-			m->v = v;
-			alloc = alloc ? alloc * 2 : 64;
-		}
-		ret = parse_line(line, &m->v[m->n]);
-		if (!ret)
-			m->n++;
-	}
-	if (!ret && ferror(f))
-		ret = -EIO;
-	free(line);
-	fclose(f);
+	ret = ww_mappings(pid, 0, collect_one, &c);
 	if (ret)
 		tool_maps_free(m);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 void tool_maps_free(struct tool_maps *m)

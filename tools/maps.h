@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The mappings of a process, from /proc/PID/maps: what the tool groups its
- * figures by (the library reads only its own process's maps, in src/).
+ * The mappings of a process as an array, what the tool groups its figures
+ * by: ww_mappings() (the library's one reader of /proc/PID/maps) collected.
  */
 #ifndef WW_TOOL_MAPS_H
 #define WW_TOOL_MAPS_H
@@ -21,7 +21,7 @@ struct tool_maps {
 	size_t n;
 };
 
-/* Read /proc/PID/maps (pid 0: this process) into *m: 0 or -errno. */
+/* The mappings of pid (0: this process) into *m: 0 or -errno (-ESRCH: no such process). */
 int tool_maps_read(pid_t pid, struct tool_maps *m);
 void tool_maps_free(struct tool_maps *m);
 /* Index of the mapping holding addr, or -1. */

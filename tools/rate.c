@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "writewatch.h"
 #include "rate.h"
 #include "rate_plot.h"
 
@@ -49,10 +50,41 @@ void rate_free(struct rate_state *st)
 		sampler_free(&st->sp);
 }
 
+/*
+ * Present bytes of the target's writable mappings: what pre-copy's first
+ * round sends, at its largest so far.  (Swapped pages are left out: once armed, a never-populated
+ * page's marker reads as swapped too.) */
+static uint64_t resident(pid_t pid, const struct tool_maps *m)
+{
+	struct ww_pagemap *pm;
+	struct ww_page_run runs[256];
+	uint64_t total = 0, cur, next;
+	size_t i;
+
+	if (ww_pagemap_open(&pm, pid, 0))
+		return 0;
+	for (i = 0; i < m->n; i++) {
+		if (m->v[i].perms[1] != 'w')
+			continue;
+		for (cur = m->v[i].start; cur < m->v[i].end; cur = next) {
+			ssize_t n = ww_pagemap_scan(pm, cur, m->v[i].end, WW_PAGE_IS_PRESENT,
+						    WW_PAGE_IS_PRESENT, runs, 256, &next), k;
+
+			if (n < 0 || next <= cur)
+				break;
+			for (k = 0; k < n; k++)
+				total += runs[k].end - runs[k].start;
+		}
+	}
+	ww_pagemap_close(pm);
+	return total;
+}
+
 static void maps_refresh(struct rate_state *st, bool force)
 {
 	struct tool_maps fresh;
 	double t = mono();
+	uint64_t res;
 
 	if (!force && st->maps.n && t - st->maps_read_at < MAPS_EVERY_S)
 		return;
@@ -66,6 +98,9 @@ static void maps_refresh(struct rate_state *st, bool force)
 	tool_maps_free(&st->maps);
 	st->maps = fresh;
 	st->maps_read_at = t;
+	res = resident(st->pid, &st->maps);
+	if (res > st->resident_bytes)
+		st->resident_bytes = res;
 }
 
 /* The accumulator of the mapping holding addr (one per address range and name). */

@@ -52,8 +52,8 @@ struct rate_state {
 	FILE *out;
 	bool tty;
 	double maps_read_at;
-	uint64_t resident_bytes;        /* populated bytes of the tracked mappings at the start
-					 * (what pre-copy's first round sends) */
+	uint64_t resident_bytes;        /* present bytes of the writable mappings, the most
+					 * seen (what pre-copy's first round sends) */
 };
 
 int rate_init(struct rate_state *st, const struct rate_opts *o, pid_t pid);

@@ -309,6 +309,9 @@ static void draw_windows(struct svg *s, double top, const struct series *se,
 	}
 	c.x0 = x[0] > 0 ? x[0] : 1;
 	c.x1 = x[n - 1] > c.x0 ? x[n - 1] : c.x0 * 2;
+	/* Room for where the link line starts, so that it shows even above the curve. */
+	if (pi->link_bytes_per_s * c.x0 / MiB * 1.2 > top_y)
+		top_y = pi->link_bytes_per_s * c.x0 / MiB * 1.2;
 	c.y1 = svg_nice(top_y * 1.1);
 	snprintf(title, sizeof(title), "Distinct memory %s writes in a window of growing length",
 		 pi->what);

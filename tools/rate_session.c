@@ -66,36 +66,6 @@ static int on_interval(const struct track_interval *iv, void *arg)
 	return d->err != 0;
 }
 
-/*
- * Present bytes of the target's writable mappings: what pre-copy's first
- * round sends.  (Swapped pages are left out: once armed, a never-populated
- * page's marker reads as swapped too.) */
-static uint64_t resident(pid_t pid, const struct tool_maps *m, size_t page)
-{
-	struct ww_pagemap *pm;
-	struct ww_page_run runs[256];
-	uint64_t total = 0, cur, next;
-	size_t i;
-
-	if (ww_pagemap_open(&pm, pid, 0))
-		return 0;
-	for (i = 0; i < m->n; i++) {
-		if (m->v[i].perms[1] != 'w')
-			continue;
-		for (cur = m->v[i].start; cur < m->v[i].end; cur = next) {
-			ssize_t n = ww_pagemap_scan(pm, cur, m->v[i].end,
-						    WW_PAGE_IS_PRESENT, WW_PAGE_IS_PRESENT, runs, 256, &next), k;
-
-			if (n < 0 || next <= cur)
-				break;
-			for (k = 0; k < n; k++)
-				total += runs[k].end - runs[k].start;
-		}
-	}
-	ww_pagemap_close(pm);
-	return total;
-}
-
 int rate_session_run(const struct rate_opts *o, pid_t pid, char **cmd)
 {
 	struct track_opts to = { .pid = pid, .cmd = cmd, .interval_ms = (unsigned)o->interval_ms,
@@ -103,17 +73,12 @@ int rate_session_run(const struct rate_opts *o, pid_t pid, char **cmd)
 	struct drive d = { 0 };
 	struct track_session *s;
 	struct rate_state st;
-	struct tool_maps m;
 	char why[256] = "";
 	int ret = track_open(&s, &to, why, sizeof(why));
 
 	if (ret)
 		return cli_report(ret == -EOPNOTSUPP ? CLI_NOTAVAIL : CLI_FAILURE, "rate", "%s", why);
 	ret = rate_init(&st, o, track_pid(s));
-	if (!ret && !tool_maps_read(st.pid, &m)) {
-		st.resident_bytes = resident(st.pid, &m, st.page);
-		tool_maps_free(&m);
-	}
 	d.st = &st;
 	if (!ret) {
 		rate_sample_start(&st);

@@ -148,9 +148,8 @@ int series_windows(const struct series *s, struct series_window *w, size_t max)
 	run = s->iv[s->n - 1].t1 - s->iv[0].t0;
 	per = run / (double)s->n;               /* the mean interval */
 	for (secs = 1; nw + 1 < max; secs *= 2) {
-		k = per > 0 ? (size_t)(secs / per) : 1;
-		if (per > 0 && (double)k * per < secs * (1 - 1e-9))
-			k++;       /* rounded up to whole intervals */
+		/* Whole intervals, rounded up unless within 5% (intervals run a little short or long). */
+		k = per > 0 ? (size_t)(secs / per + 0.95) : 1;
 		if (k < 1)
 			k = 1;
 		if (k >= s->n)
@@ -198,6 +197,8 @@ double series_left_to_copy(const struct series_window *w, size_t nw, size_t page
 		if (next >= left)
 			break;          /* the writes outrun the link: no more progress */
 		left = next;
+		if (left < (double)page)
+			break;          /* converged: less than a page left */
 	}
 	if (rounds)
 		*rounds = r;

@@ -56,7 +56,7 @@ double series_rate(const struct series *s, size_t i);
 
 /*
  * The distinct-pages curve: windows of 1, 2, 4, ... seconds (rounded up to
- * whole intervals; the first one at least one interval), while one fits in
+ * whole intervals unless within 5% of one; the first one at least one interval), while one fits in
  * the run, and the whole run last.  Windows are aligned at the run's start
  * and do not overlap.  Fills at most max into w; returns the count or -errno.
  */
@@ -75,8 +75,9 @@ uint64_t series_distinct(const struct series *s, size_t i, size_t j);
  * total bytes; each next round copies what was written while the last one
  * ran, read off the curve (the busiest windows; linear between windows,
  * proportional below the first, flat after the run).  Stops when a round
- * no longer shrinks, or after max_rounds.  Returns the bytes left for the
- * final stop-and-copy; *rounds gets the rounds run.
+ * no longer shrinks, less than a page is left, or after max_rounds.
+ * Returns the bytes left for the final stop-and-copy; *rounds gets the
+ * rounds run.
  */
 double series_left_to_copy(const struct series_window *w, size_t nw, size_t page,
 			   double total, double bytes_per_s, int max_rounds, int *rounds);

@@ -220,7 +220,13 @@ static int w_fill(struct track_session *s, struct track_map *m)
 		}
 		int ret = w_add(s, at, gap_end);
 
-		if (ret == -ESRCH || ret == -ENOMEM)
+		/*
+		 * -ENOMEM is also ww_watch()'s answer for memory no longer mapped:
+		 * a mapping the target (its loader, right after an exec) removed
+		 * since the maps were read.  Left out now, seen anew at the next
+		 * refresh; a real shortage fails the next calls anyway.
+		 */
+		if (ret == -ESRCH)
 			return ret;
 		if (ret)
 			m->err = ret;

@@ -108,7 +108,7 @@ static bool populate_full(const struct wb_case *c)
 {
 	if (c->populate == WB_POP_FULL)
 		return true;
-	if (c->populate == WB_POP_WRITTEN)
+	if (c->populate == WB_POP_WRITTEN || c->populate == WB_POP_NONE)
 		return false;
 	return c->size <= (2UL << 30);
 }
