@@ -20,7 +20,7 @@ extern "C" {
 
 /* The one place the version is set (the Makefile reads it from here). */
 #define WW_VERSION_MAJOR 0
-#define WW_VERSION_MINOR 2
+#define WW_VERSION_MINOR 3
 #define WW_VERSION_PATCH 0
 
 struct ww_tracker;                      /* opaque */
