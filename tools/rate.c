@@ -46,6 +46,7 @@ void rate_free(struct rate_state *st)
 	free(st->m);
 	series_free(&st->s);
 	tool_maps_free(&st->maps);
+	tool_maps_free(&st->watched);
 	if (st->o.sample_per_gib)
 		sampler_free(&st->sp);
 }
@@ -104,15 +105,15 @@ static void maps_refresh(struct rate_state *st, bool force)
 }
 
 /* The accumulator of the mapping holding addr (one per address range and name). */
-static struct rate_map *map_of(struct rate_state *st, uint64_t addr)
+static struct rate_map *map_of(struct rate_state *st, const struct tool_maps *in, uint64_t addr)
 {
-	long k = tool_maps_find(&st->maps, addr);
+	long k = tool_maps_find(in, addr);
 	const struct tool_map *v;
 	size_t i;
 
 	if (k < 0)
 		return NULL;
-	v = &st->maps.v[k];
+	v = &in->v[k];
 	for (i = 0; i < st->nm; i++)
 		if (st->m[i].start == v->start && st->m[i].end == v->end &&
 		    !strcmp(st->m[i].name, v->name))
@@ -165,13 +166,15 @@ static int account_maps(struct rate_state *st)
 
 		/* A run may span mappings: split it at each mapping's end. */
 		while (run.start < run.end) {
-			struct rate_map *m = map_of(st, run.start * st->page);
+			struct rate_map *m = map_of(st, &st->maps, run.start * st->page);
 			struct series_run part = run;
 
 			if (!m) {
 				maps_refresh(st, true);
-				m = map_of(st, run.start * st->page);
+				m = map_of(st, &st->maps, run.start * st->page);
 			}
+			if (!m)         /* gone from /proc since: as the session watched it */
+				m = map_of(st, &st->watched, run.start * st->page);
 			if (!m) {
 				run.start++;    /* no mapping holds it now: gone already */
 				continue;
@@ -184,6 +187,31 @@ static int account_maps(struct rate_state *st)
 			run.start = part.end;
 		}
 	}
+	return 0;
+}
+
+int rate_set_watched(struct rate_state *st, const uint64_t (*ranges)[2], const char *const *labels,
+		     size_t n)
+{
+	struct tool_maps w = { calloc(n ? n : 1, sizeof(struct tool_map)), 0 };
+
+	if (!w.v)
+		return -ENOMEM;
+	for (; w.n < n; w.n++) {
+		struct tool_map *v = &w.v[w.n];
+
+		v->start = ranges[w.n][0];
+		v->end = ranges[w.n][1];
+		memcpy(v->perms, "rw-p", sizeof(v->perms));
+		/* The session labels anonymous memory "[anon]"; /proc names it "". */
+		v->name = strdup(strcmp(labels[w.n], "[anon]") ? labels[w.n] : "");
+		if (!v->name) {
+			tool_maps_free(&w);
+			return -ENOMEM;
+		}
+	}
+	tool_maps_free(&st->watched);
+	st->watched = w;
 	return 0;
 }
 

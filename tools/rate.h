@@ -44,6 +44,7 @@ struct rate_state {
 	size_t page;
 	struct series s;
 	struct tool_maps maps;          /* the latest snapshot that could be read */
+	struct tool_maps watched;       /* what the session watched at the last collection */
 	struct rate_map *m;
 	size_t nm, capm;
 	struct sampler sp;
@@ -62,6 +63,14 @@ void rate_free(struct rate_state *st);
  * One interval [t0, t1) (seconds since tracking began): the written runs
  * [runs[i][0], runs[i][1]) in bytes, ascending.  Records, then reports.
  */
+/*
+ * The mappings the session watched when it collected (label "[anon]" for
+ * anonymous memory): where a page's mapping is gone from /proc by the time
+ * it is accounted (a target that exited right after the collection), it is
+ * accounted to these.  0 or -ENOMEM.
+ */
+int rate_set_watched(struct rate_state *st, const uint64_t (*ranges)[2], const char *const *labels,
+		     size_t n);
 int rate_interval(struct rate_state *st, double t0, double t1, const uint64_t (*runs)[2],
 		  size_t n);
 /* Before the first interval and after each: re-sample for the next one (when asked). */

@@ -48,13 +48,33 @@ static size_t to_runs(struct drive *d, const struct track_interval *iv)
 	return n;
 }
 
+/* Hand rate the mappings the session watched, for pages whose mapping is gone since. */
+static int pass_watched(struct drive *d, const struct track_interval *iv)
+{
+	uint64_t (*ranges)[2] = malloc((iv->nmaps + 1) * sizeof(*ranges));
+	const char **labels = malloc((iv->nmaps + 1) * sizeof(*labels));
+	int ret = -ENOMEM;
+
+	if (ranges && labels) {
+		for (size_t i = 0; i < iv->nmaps; i++) {
+			ranges[i][0] = iv->maps[i].start;
+			ranges[i][1] = iv->maps[i].end;
+			labels[i] = iv->maps[i].label;
+		}
+		ret = rate_set_watched(d->st, (const uint64_t (*)[2])ranges, labels, iv->nmaps);
+	}
+	free(ranges);
+	free(labels);
+	return ret;
+}
+
 static int on_interval(const struct track_interval *iv, void *arg)
 {
 	struct drive *d = arg;
 	size_t n = to_runs(d, iv);
 	double t0 = iv->t - iv->dt;
 
-	if (n == SIZE_MAX) {
+	if (n == SIZE_MAX || pass_watched(d, iv)) {
 		d->err = -ENOMEM;
 		return 1;
 	}
