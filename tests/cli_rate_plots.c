@@ -11,25 +11,9 @@
 #include "cli_rate.h"
 #include "xml_check.h"
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	tt_check(f, "%s not written: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	tt_check(buf && fread(buf, 1, (size_t)n, f) == (size_t)n, "reading %s", path);
-	fclose(f);
-	return buf;
-}
-
 static void check_svg(const char *path)
 {
-	char *text = slurp(path), cmd[PATH_MAX + 64];
+	char *text = tt_slurp(path), cmd[PATH_MAX + 64];
 
 	tt_check(xml_well_formed(text, "svg"), "%s is not well-formed XML", path);
 	free(text);
@@ -77,7 +61,7 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		check_svg(path);
 		if (i == 1) {
-			char *text = slurp(path);
+			char *text = tt_slurp(path);
 
 			tt_check(strstr(text, ">[anon]<"), "heatmap: no band for the region");
 			free(text);

@@ -120,22 +120,6 @@ static void bad_input(void)
 	series_free(&s);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	tt_check(f, "%s not written: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	tt_check(buf && fread(buf, 1, (size_t)n, f) == (size_t)n, "reading %s", path);
-	fclose(f);
-	return buf;
-}
-
 static size_t occurrences(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -171,7 +155,7 @@ static void pictures(void)
 	tt_ok(plot_one_file(path, &s, &m, &pi));
 	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		text = slurp(path);
+		text = tt_slurp(path);
 		tt_check(xml_well_formed(text, "svg"), "%s is not well-formed XML", names[i]);
 		tt_check(strstr(text, "test &quot;target&quot; &lt;1&gt;"),
 			 "%s: the title is not escaped", names[i]);

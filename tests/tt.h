@@ -128,4 +128,21 @@ static inline void tt_expect_written(struct ww_tracker *t, char *base, size_t np
 	free(pages);
 }
 
+/* The whole of a file the test expects to exist, NUL-terminated (free it). */
+static inline char *tt_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	tt_check(f, "%s not written: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	tt_check(buf && fread(buf, 1, (size_t)n, f) == (size_t)n, "reading %s", path);
+	fclose(f);
+	return buf;
+}
+
 #endif /* TT_H */
