@@ -12,20 +12,6 @@
 #define HUGE (2UL << 20)
 #define LEN (8 * HUGE)
 
-static void thp_on_or_skip(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		tt_skip("no /sys/kernel/mm/transparent_hugepage (kernel without THP)");
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	if (strstr(buf, "[never]"))
-		tt_skip("transparent huge pages are disabled (enabled = never)");
-}
-
 int main(void)
 {
 	struct ww_tracker *t = tt_open();
@@ -34,7 +20,7 @@ int main(void)
 	size_t hp = HUGE / TT_PAGE;
 	const size_t want[] = { 5, hp + 7, 2 * hp + 100, 6 * hp + hp - 1 };
 
-	thp_on_or_skip();
+	tt_thp_or_skip();
 	if (madvise(mem, LEN, MADV_HUGEPAGE))
 		tt_skip("MADV_HUGEPAGE: %s (kernel without THP)", strerror(errno));
 	memset(mem + hp * TT_PAGE, 1, HUGE);    /* one huge page, populated before */

@@ -55,20 +55,6 @@ static void *toucher(void *arg)
 	return NULL;
 }
 
-static void thp_mode_or_skip(void)
-{
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		tt_skip("no /sys/kernel/mm/transparent_hugepage (kernel without THP)");
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	if (strstr(buf, "[never]"))
-		tt_skip("transparent huge pages are disabled (enabled = never)");
-}
-
 /* AnonHugePages of the mapping holding addr, in kB (0 if none). */
 static long anon_huge_kb(void *addr)
 {
@@ -178,7 +164,7 @@ int main(void)
 	double deadline = tt_now() + 60;
 	int with_thp = 0, done = 0;
 
-	thp_mode_or_skip();
+	tt_thp_or_skip();
 	while (with_thp < ITERATIONS && tt_now() < deadline) {
 		with_thp += one_iteration(t, pages);
 		done++;

@@ -145,4 +145,19 @@ static inline char *tt_slurp(const char *path)
 	return buf;
 }
 
+/* Skip unless transparent huge pages can back anonymous memory here. */
+static inline void tt_thp_or_skip(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (!f)
+		tt_skip("no /sys/kernel/mm/transparent_hugepage (kernel without THP)");
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	if (strstr(buf, "[never]"))
+		tt_skip("transparent huge pages are disabled (enabled = never)");
+}
+
 #endif /* TT_H */
