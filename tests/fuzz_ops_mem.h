@@ -166,9 +166,15 @@ static void fz_op_dontneed(void)
 		 * armed; one that did not (populated-only mode), written and
 		 * dropped since, holds zeroes again and reads as untouched.
 		 */
-		if (fz_is_async())
+		if (fz_is_async()) {
 			p->st = FZ_MAYBE;
-		else if (fz_is_sync())
+			/*
+			 * Writer threads' stores that began before the drop
+			 * may be gone with it (above): only those started
+			 * after it must be seen.
+			 */
+			p->s_re = (unsigned long)atomic_load(&g.started[i]);
+		} else if (fz_is_sync())
 			p->st = FZ_UNTRACKED;   /* protection dropped until ww_reset */
 	}
 }
