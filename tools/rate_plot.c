@@ -18,7 +18,7 @@
 static void draw_rate(struct svg *s, double top, const struct series *se,
 		      const struct rate_plot_info *pi)
 {
-	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, false };
+	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, false, false };
 	double *x = calloc(se->n * 2 + 1, sizeof(double)), *y = calloc(se->n * 2 + 1, sizeof(double));
 	double ymax = 0;
 	size_t i, k = 0;
@@ -286,13 +286,58 @@ static void draw_heatmap(struct svg *s, double top, double height, const struct 
 		 "empty address space left out");
 }
 
+/* The link line: what it copies in a window's time, clipped at the top of the chart. */
+static void draw_link(struct svg_chart *c, double bytes_per_s)
+{
+	double lx[2] = { c->x0, c->x1 }, ly[2];
+
+	ly[0] = bytes_per_s * c->x0 / MiB;
+	ly[1] = bytes_per_s * c->x1 / MiB;
+	if (ly[1] > c->y1) {
+		lx[1] = c->y1 * MiB / bytes_per_s;
+		ly[1] = c->y1;
+	}
+	if (lx[1] > lx[0])
+		svg_polyline(c, lx, ly, 2, "#2471a3", 1.8, true);
+	svg_legend(c, 2, "#2471a3", true, "what the link copies in that time");
+}
+
+/* The busiest window's MiB of the pages [lo, hi) only (a mapping), at the curve's x. */
+static int curve_of(const struct series *se, uint64_t lo, uint64_t hi, double *y)
+{
+	struct series_window w[WINDOWS_MAX];
+	int n = series_windows_in(se, lo, hi, w, WINDOWS_MAX), i;
+
+	for (i = 0; i < n; i++)
+		y[i] = (double)w[i].max_pages * (double)se->page / MiB;
+	return n;
+}
+
+/* One curve per busiest mapping, legend at the top left (the curves rise to the right). */
+static void draw_map_curves(struct svg_chart *c, const struct series *se, const double *x,
+			    int n, const struct rate_plot_info *pi)
+{
+	static const char *colors[RATE_PLOT_CURVES] = { "#7d3c98", "#138d75", "#b9770e", "#566573" };
+	struct svg_chart left = *c;
+	double y[WINDOWS_MAX];
+	size_t k;
+
+	left.legend_left = true;
+	for (k = 0; k < pi->ncurves && k < RATE_PLOT_CURVES; k++) {
+		if (curve_of(se, pi->curves[k].lo, pi->curves[k].hi, y) != n)
+			continue;
+		svg_polyline(c, x, y, (size_t)n, colors[k], 1.2, false);
+		svg_legend(&left, (int)k, colors[k], false, pi->curves[k].label);
+	}
+}
+
 /* Distinct MiB written in windows of growing length, and what the link copies in the same time. */
 static void draw_windows(struct svg *s, double top, const struct series *se,
 			 const struct rate_plot_info *pi)
 {
 	struct series_window w[WINDOWS_MAX];
-	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, true };
-	double x[WINDOWS_MAX], ymax[WINDOWS_MAX], ymean[WINDOWS_MAX], lx[2], ly[2], top_y = 0;
+	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, true, false };
+	double x[WINDOWS_MAX], ymax[WINDOWS_MAX], ymean[WINDOWS_MAX], top_y = 0;
 	int n = series_windows(se, w, WINDOWS_MAX), i;
 	char title[256];
 
@@ -318,22 +363,11 @@ static void draw_windows(struct svg *s, double top, const struct series *se,
 	svg_axes(&c, title, "window (s, log scale)", "distinct MiB written");
 	svg_polyline(&c, x, ymax, (size_t)n, "#c0392b", 2.2, false);
 	svg_polyline(&c, x, ymean, (size_t)n, "#e59866", 1.5, false);
-	svg_legend(&c, 0, "#c0392b", false, "busiest window");
+	svg_legend(&c, 0, "#c0392b", false, "busiest window, all mappings");
 	svg_legend(&c, 1, "#e59866", false, "mean over windows");
-	if (pi->link_bytes_per_s > 0) {
-		/* Copying at the link speed keeps up where the curve stays under this line. */
-		lx[0] = c.x0;
-		lx[1] = c.x1;
-		ly[0] = pi->link_bytes_per_s * c.x0 / MiB;
-		ly[1] = pi->link_bytes_per_s * c.x1 / MiB;
-		if (ly[1] > c.y1) {     /* clip the line at the top of the chart */
-			lx[1] = c.y1 * MiB / pi->link_bytes_per_s;
-			ly[1] = c.y1;
-		}
-		if (lx[1] > lx[0])
-			svg_polyline(&c, lx, ly, 2, "#2471a3", 1.8, true);
-		svg_legend(&c, 2, "#2471a3", true, "what the link copies in that time");
-	}
+	draw_map_curves(&c, se, x, n, pi);
+	if (pi->link_bytes_per_s > 0)
+		draw_link(&c, pi->link_bytes_per_s);
 }
 
 typedef int (*draw_fn)(struct svg *s, const struct series *se, const struct tool_maps *m,

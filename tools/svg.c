@@ -203,7 +203,7 @@ void svg_axes(struct svg_chart *c, const char *title, const char *xlabel, const 
 
 void svg_legend(struct svg_chart *c, int i, const char *color, bool dashed, const char *text)
 {
-	double x = c->px + c->pw - 230, y = c->py + 14 + 18 * i;
+	double x = c->legend_left ? c->px + 14 : c->px + c->pw - 230, y = c->py + 14 + 18 * i;
 
 	svg_line(c->s, x, y - 4, x + 24, y - 4, color, 2.5, dashed);
 	svg_text(c->s, x + 30, y, "start", 12, "%s", text);
