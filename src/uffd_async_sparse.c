@@ -127,17 +127,33 @@ static size_t bytes_of(size_t nblocks)
 	return ww_align_up(nblocks * sizeof(struct ww_sparse_block), ww_page_size());
 }
 
-struct ww_sparse *ww_sparse_new(struct ww_sparse *list)
+/* A free header of the pool, else one of its own mapping. */
+static struct ww_sparse *header_new(struct ww_sparse_list *list)
 {
-	struct ww_sparse *s = map_bytes(sizeof(*s));
+	struct ww_sparse *s;
+
+	for (size_t i = 0; i < WW_SPARSE_POOL; i++) {
+		if (!list->pool[i].prev) {
+			memset(&list->pool[i], 0, sizeof(list->pool[i]));
+			list->pool[i].pooled = true;
+			return &list->pool[i];
+		}
+	}
+	s = map_bytes(sizeof(*s));
+	return s;
+}
+
+struct ww_sparse *ww_sparse_new(struct ww_sparse_list *list)
+{
+	struct ww_sparse *s = header_new(list), *head = &list->head;
 
 	if (!s)
 		return NULL;
-	s->prev = list;
-	s->next = list->next;
-	if (list->next)
-		list->next->prev = s;
-	list->next = s;
+	s->prev = head;
+	s->next = head->next;
+	if (head->next)
+		head->next->prev = s;
+	head->next = s;
 	return s;
 }
 
@@ -150,7 +166,10 @@ void ww_sparse_free(struct ww_sparse *s)
 		s->next->prev = s->prev;
 	if (s->b)
 		munmap(s->b, bytes_of(s->cap));
-	munmap(s, sizeof(*s));
+	if (s->pooled)
+		memset(s, 0, sizeof(*s));       /* prev NULL: free again */
+	else
+		munmap(s, sizeof(*s));
 }
 
 static int reserve(struct ww_sparse *s, size_t more)
