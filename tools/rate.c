@@ -307,7 +307,7 @@ static size_t plot_curves(const struct rate_state *st, struct rate_plot_curve *c
 
 		if (m->end <= m->start)
 			continue;       /* the overflow accumulator: no range of its own */
-		snprintf(c[k].label, sizeof(c[k].label), "%.36s at %#llx",
+		snprintf(c[k].label, sizeof(c[k].label), "%.16s at %#llx",
 			 m->name[0] ? m->name : "[anon]", (unsigned long long)m->start);
 		c[k].lo = m->start / st->page;
 		c[k++].hi = m->end / st->page;
