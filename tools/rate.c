@@ -191,11 +191,34 @@ static int account_maps(struct rate_state *st)
 	return 0;
 }
 
+/* Is the list the same as the one held (the common case: nothing was mapped or unmapped)? */
+static bool same_watched(const struct rate_state *st, const uint64_t (*ranges)[2],
+			 const char *const *labels, size_t n)
+{
+	size_t i;
+
+	if (n != st->maps.n)
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct tool_map *v = &st->maps.v[i];
+
+		if (v->start != ranges[i][0] || v->end != ranges[i][1] ||
+		    strcmp(v->name[0] ? v->name : "[anon]", labels[i]))
+			return false;
+	}
+	return true;
+}
+
 int rate_set_watched(struct rate_state *st, const uint64_t (*ranges)[2], const char *const *labels,
 		     size_t n)
 {
-	struct tool_maps w = { calloc(n ? n : 1, sizeof(struct tool_map)), 0 };
+	struct tool_maps w;
 
+	if (st->maps.v && same_watched(st, ranges, labels, n)) {
+		resident_update(st, false);
+		return 0;
+	}
+	w = (struct tool_maps){ calloc(n ? n : 1, sizeof(struct tool_map)), 0 };
 	if (!w.v)
 		return -ENOMEM;
 	for (; w.n < n; w.n++) {
@@ -284,7 +307,7 @@ static size_t plot_curves(const struct rate_state *st, struct rate_plot_curve *c
 
 		if (m->end <= m->start)
 			continue;       /* the overflow accumulator: no range of its own */
-		snprintf(c[k].label, sizeof(c[k].label), "%.36s at %#llx",
+		snprintf(c[k].label, sizeof(c[k].label), "%.16s at %#llx",
 			 m->name[0] ? m->name : "[anon]", (unsigned long long)m->start);
 		c[k].lo = m->start / st->page;
 		c[k++].hi = m->end / st->page;

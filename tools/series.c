@@ -199,45 +199,50 @@ size_t series_union(const struct series_run *a, size_t na, const struct series_r
 	return k;
 }
 
-/* The runs of iv inside [lo, hi) into out (room for iv->nruns), clipped. */
-static size_t clip(const struct series_interval *iv, uint64_t lo, uint64_t hi,
-		   struct series_run *out)
+/* Index of the first run of iv ending after x. */
+static size_t first_after(const struct series_interval *iv, uint64_t x)
 {
-	size_t a = 0, b = iv->nruns, k = 0;
+	size_t a = 0, b = iv->nruns;
 
-	while (a < b) {         /* the first run ending after lo */
+	while (a < b) {
 		size_t mid = a + (b - a) / 2;
 
-		if (iv->runs[mid].end <= lo)
+		if (iv->runs[mid].end <= x)
 			a = mid + 1;
 		else
 			b = mid;
 	}
-	for (; a < iv->nruns && iv->runs[a].start < hi; a++) {
-		struct series_run r = iv->runs[a];
-
-		out[k++] = (struct series_run){ r.start > lo ? r.start : lo, r.end < hi ? r.end : hi };
-	}
-	return k;
+	return a;
 }
 
 uint64_t series_distinct_in(const struct series *s, size_t i, size_t j, uint64_t lo,
 			    uint64_t hi)
 {
 	struct series_run *acc = NULL, *tmp, *part;
-	size_t n = 0, x, k;
+	size_t n = 0, x, a, b, k;
 	uint64_t pages = 0;
 
 	for (x = i; x < j && x < s->n; x++) {
 		const struct series_interval *iv = &s->iv[x];
 
-		tmp = malloc((n + 2 * iv->nruns + 1) * sizeof(*tmp));
+		/* Only the runs that overlap [lo, hi): a small mapping costs its own runs. */
+		a = first_after(iv, lo);
+		b = hi ? first_after(iv, hi - 1) : 0;
+		b = b < iv->nruns && iv->runs[b].start < hi ? b + 1 : b;
+		if (b <= a)
+			continue;
+		tmp = malloc((n + 2 * (b - a)) * sizeof(*tmp));
 		if (!tmp) {
 			free(acc);
 			return 0;
 		}
-		part = tmp + n + iv->nruns;
-		k = clip(iv, lo, hi, part);
+		part = tmp + n + (b - a);
+		for (k = 0; a < b; a++, k++) {
+			struct series_run r = iv->runs[a];
+
+			part[k] = (struct series_run){ r.start > lo ? r.start : lo,
+						       r.end < hi ? r.end : hi };
+		}
 		n = series_union(acc, n, part, k, tmp, &pages);
 		free(acc);
 		acc = tmp;
