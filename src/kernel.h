@@ -91,6 +91,11 @@ long ww_k_populated(int fd, uintptr_t start, uintptr_t end, struct page_region *
 /* mincore(2): one byte a base page, bit 0 set when resident. */
 int ww_k_mincore(uintptr_t start, size_t len, unsigned char *vec);
 int ww_k_dontneed(uintptr_t start, size_t len);
+/*
+ * Bytes one page-table page maps (2 MiB with 4 KiB pages): a MADV_DONTNEED
+ * of a whole such block lets the kernel free the table (CONFIG_PT_RECLAIM).
+ */
+size_t ww_k_pt_span(void);
 /* 0 when no swap is configured (SwapTotal 0), 1 when some is or it is unknown. */
 int ww_k_swap_active(void);
 /* Physical memory in bytes. */

@@ -40,6 +40,7 @@ struct ww_snapshot {
 	size_t data_map;
 	struct ww_region *buf;          /* restore's get buffer */
 	size_t buf_len;
+	struct ww_region *rbuf;         /* the re-arming get's */
 };
 
 /* snapshot_take.c: plan the runs of [s->start, s->end) and save their content. */
