@@ -16,15 +16,21 @@
  *   cold    one full-speed sweep over N pages, each written once
  *   churn   write-heavy: pages of the region written round and round at
  *           full speed for S seconds; prints the page writes per second
+ *   maps    three mappings written at once, RATE ticks a second, N ticks:
+ *           the region (N pages) swept a page a tick, a second mapping
+ *           (N/2 pages, rounded up) swept a page every other tick, and a
+ *           third (H pages) a hot set, one page of it a tick, round and round
  *
- * Before writing it prints "region 0x<start> <pages>" on stdout.  With
+ * Before writing it prints "region 0x<start> <pages>" on stdout (maps also
+ * "map 0x<start> <pages>" for its second and third mapping).  With
  * --wait-armed it first writes the last page (a canary every schedule
  * writes again) and waits until the region is armed for async
  * write-protect (its page map says so: no tracker can miss a write after
  * that); with --wait-reset it waits at the end until no page of the
  * region reads as written any more (a tracker's get-and-reset has taken
  * the last write), so no write is lost to its exit.  The truth is printed
- * last, one JSON line: written pages, distinct pages, page writes.
+ * last, one JSON line: written pages, distinct pages, page writes (maps:
+ * those of each mapping too, in "maps").
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -66,7 +72,7 @@ static void sleep_until(double t)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rate_target steady|bursty|hot|cold|churn [--pages N] [--rate R] "
+	fprintf(stderr, "usage: rate_target steady|bursty|hot|cold|churn|maps [--pages N] [--rate R] "
 		"[--burst B] [--hot H] [--seconds S] [--wait-armed] [--wait-reset]\n");
 	return 2;
 }
@@ -196,6 +202,89 @@ static void run(const struct opts *o, char *mem, size_t pg, unsigned long *write
 	}
 }
 
+/* One mapping of the maps mode: [mem, mem + pages pages), its own VMA. */
+struct one_map {
+	char *mem;
+	size_t pages, distinct;
+	unsigned long writes;
+};
+
+/* Three mappings between PROT_NONE pages, carved from one reservation. */
+static int maps_setup(const struct opts *o, size_t pg, struct one_map *m)
+{
+	size_t sizes[3] = { o->pages, (o->pages + 1) / 2, o->hot }, total = 1, i;
+	char *at;
+
+	for (i = 0; i < 3; i++)
+		total += sizes[i] + 1;
+	at = mmap(NULL, total * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (at == MAP_FAILED)
+		return -1;
+	for (i = 0, at += pg; i < 3; at += (sizes[i++] + 1) * pg) {
+		if (mprotect(at, sizes[i] * pg, PROT_READ | PROT_WRITE))
+			return -1;
+		madvise(at, sizes[i] * pg, MADV_NOHUGEPAGE);
+		m[i] = (struct one_map){ at, sizes[i], 0, 0 };
+		printf("%s %#lx %zu\n", i ? "map" : "region", (unsigned long)(uintptr_t)at, sizes[i]);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* The maps schedule: tick i writes region page i, map 2 page i/2 (even i), map 3 page i % H. */
+static void maps_run(const struct opts *o, size_t pg, struct one_map *m)
+{
+	double t0 = now();
+	size_t i;
+
+	for (i = 0; i < o->pages; i++) {
+		sleep_until(t0 + (double)i / o->rate);
+		touch(m[0].mem, pg, i, &m[0].writes);
+		if (i % 2 == 0)
+			touch(m[1].mem, pg, i / 2, &m[1].writes);
+		touch(m[2].mem, pg, i % m[2].pages, &m[2].writes);
+	}
+	m[0].distinct = m[0].pages;
+	m[1].distinct = m[1].pages;
+	m[2].distinct = o->pages < m[2].pages ? o->pages : m[2].pages;
+}
+
+static int maps_main(const struct opts *o, size_t pg)
+{
+	struct one_map m[3];
+	double t0, t1;
+	int i;
+
+	if (maps_setup(o, pg, m)) {
+		perror("rate_target: mmap");
+		return 1;
+	}
+	for (i = 0; o->wait_armed && i < 3; i++) {
+		touch(m[i].mem, pg, m[i].pages - 1, &m[i].writes);     /* canaries */
+		if (wait_for(m[i].mem, m[i].pages, pg, true)) {
+			fprintf(stderr, "rate_target: cannot read its page map\n");
+			return 1;
+		}
+	}
+	for (i = 0; i < 3; i++)
+		m[i].writes = 0;
+	t0 = now();
+	maps_run(o, pg, m);
+	t1 = now();
+	for (i = 0; o->wait_reset && i < 3; i++)
+		wait_for(m[i].mem, m[i].pages, pg, false);
+	printf("{\"mode\": \"maps\", \"pages\": %zu, \"distinct\": %zu, \"page_writes\": %lu, "
+	       "\"seconds\": %.6f, \"maps\": [", m[0].pages + m[1].pages + m[2].pages,
+	       m[0].distinct + m[1].distinct + m[2].distinct,
+	       m[0].writes + m[1].writes + m[2].writes, t1 - t0);
+	for (i = 0; i < 3; i++)
+		printf("%s{\"start\": \"%#lx\", \"pages\": %zu, \"distinct\": %zu, "
+		       "\"page_writes\": %lu}", i ? ", " : "", (unsigned long)(uintptr_t)m[i].mem,
+		       m[i].pages, m[i].distinct, m[i].writes);
+	printf("]}\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -204,8 +293,10 @@ int main(int argc, char **argv)
 	double t0, t1;
 	char *mem;
 
-	if (parse(argc, argv, &o) || !strstr(" steady bursty hot cold churn ", o.mode))
+	if (parse(argc, argv, &o) || !strstr(" steady bursty hot cold churn maps ", o.mode))
 		return usage();
+	if (!strcmp(o.mode, "maps"))
+		return maps_main(&o, pg);
 	/* Between two PROT_NONE pages: its own VMA, whatever is mapped around it. */
 	mem = mmap(NULL, (o.pages + 2) * pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED || mprotect(mem + pg, o.pages * pg, PROT_READ | PROT_WRITE)) {

@@ -11,8 +11,9 @@
 # docs/rate-xz.svg (the README's picture) is redrawn from `xz` compressing
 # a file.
 #
-#   scripts/rate-bench.sh [--update] [--quick] [--blocks-only]
-#     --blocks-only  no new measurement: --update from the blocks already in $OUT
+#   scripts/rate-bench.sh [--update] [--quick] [--blocks-only] [--picture-only]
+#     --blocks-only   no new measurement: --update from the blocks already in $OUT
+#     --picture-only  redraw docs/rate-xz.svg only (no study, BENCHMARKS.md untouched)
 # Environment: BUILD (default build), OUT (default $BUILD/rate-results), DOCS.
 set -euo pipefail
 
@@ -23,12 +24,13 @@ out=${OUT:-$build/rate-results}
 docs=${DOCS:-$here/docs}
 tool=$build/writewatch
 target=$build/bench/rate_target
-update=0 quick=0 blocks_only=0
+update=0 quick=0 blocks_only=0 picture_only=0
 for arg in "$@"; do
 	case $arg in
 	--update) update=1 ;;
 	--quick) quick=1 ;;
 	--blocks-only) blocks_only=1 ;;
+	--picture-only) picture_only=1 ;;
 	-h|--help) sed -n '2,/^set/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "rate-bench.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
 	esac
@@ -114,6 +116,25 @@ cost() {
 		      lo, hi, (hi - lo) / lo * 100 }'
 }
 
+# The README's picture: xz compressing 8 MiB of random bytes and 8 MiB of base64 text.
+picture() {
+	head -c $((8 << 20)) /dev/urandom >"$out/xz-input"
+	head -c $((6 << 20)) "$out/xz-input" | base64 -w 0 >>"$out/xz-input"
+	# Tried up to three times: attaching right after the exec can meet the
+	# loader changing the mappings (ENOMEM from watching one that went away).
+	for try in 1 2 3; do
+		"$tool" rate --interval 100 --link-mbps 1000 --svg "$docs/rate-xz.svg" -- \
+			xz -T1 -3 -c "$out/xz-input" >/dev/null 2>"$out/xz.log" && break
+		cat "$out/xz.log" >&2
+		[ "$try" = 3 ] && exit 1
+	done
+}
+
+if [ $picture_only = 1 ]; then
+	picture
+	exit 0
+fi
+
 if [ $blocks_only = 0 ]; then
 	rm -f "$out"/cost-*
 	load0=$(cut -d' ' -f1 /proc/loadavg)
@@ -137,17 +158,7 @@ if [ $blocks_only = 0 ]; then
 	cat "$out/rate-sampling.block.md" "$out/rate-cost.block.md"
 fi
 if [ $update = 1 ]; then
-	# The README's picture: xz compressing 2 MiB of random bytes and 2 MiB of base64 text.
-	head -c $((2 << 20)) /dev/urandom >"$out/xz-input"
-	head -c $((3 << 19)) "$out/xz-input" | base64 -w 0 >>"$out/xz-input"
-	# Tried up to three times: attaching right after the exec can meet the
-	# loader changing the mappings (ENOMEM from watching one that went away).
-	for try in 1 2 3; do
-		"$tool" rate --interval 100 --link-mbps 1000 --svg "$docs/rate-xz.svg" -- \
-			xz -T1 -3 -c "$out/xz-input" >/dev/null 2>"$out/xz.log" && break
-		cat "$out/xz.log" >&2
-		[ "$try" = 3 ] && exit 1
-	done
+	picture
 	for name in rate-sampling rate-cost; do
 		awk -v name="$name" -v file="$out/$name.block.md" '
 			$0 == "<!-- BEGIN " name " -->" { print; while ((getline l < file) > 0) print l; skip = 1; next }

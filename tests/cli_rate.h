@@ -14,6 +14,8 @@
 struct rate_result {
 	struct cli_out r;
 	uint64_t region;                /* start of the target's region */
+	uint64_t more[2];               /* maps mode: its second and third mapping */
+	size_t nmore;
 	long long truth_distinct, truth_writes;
 	long long sum_pages;            /* the region's pages, summed over the intervals */
 	long long max_interval;         /* the region's most pages in one interval */
@@ -83,6 +85,8 @@ static inline void rate_parse(struct rate_result *x)
 			*nl = 0;
 		if (!strncmp(line, "region ", 7)) {
 			x->region = strtoull(line + 7, NULL, 16);
+		} else if (!strncmp(line, "map ", 4) && x->nmore < 2) {
+			x->more[x->nmore++] = strtoull(line + 4, NULL, 16);
 		} else if (!strncmp(line, "{\"mode\"", 7)) {
 			tt_check(json_valid(line), "rate_target: bad truth line %s", line);
 			x->truth_distinct = atoll(json_get(line, "distinct"));

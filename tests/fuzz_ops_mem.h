@@ -165,9 +165,13 @@ static void fz_op_dontneed(void)
 		 * Dropped pages read as written if they held memory when last
 		 * armed; one that did not (populated-only mode), written and
 		 * dropped since, holds zeroes again and reads as untouched.
+		 * That takes a writer thread's writes with it too: only
+		 * those that start after the drop must be reported.
 		 */
-		if (fz_is_async())
+		if (fz_is_async()) {
 			p->st = FZ_MAYBE;
+			p->s_re = atomic_load(&g.started[i]);
+		}
 		else if (fz_is_sync())
 			p->st = FZ_UNTRACKED;   /* protection dropped until ww_reset */
 	}

@@ -10,9 +10,13 @@
  * runs and prints its table.
  *
  * The workload is this program, re-run with RT_WORKLOAD set: it waits until
- * its region is armed (every page shows the uffd-wp bit in its own
- * pagemap), writes the set, waits until the tool has collected and re-armed
- * those pages, and exits: no timing involved.
+ * its region is armed, writes the set, waits until the tool has collected
+ * and re-armed those pages, and exits: no timing involved.  Armed means its
+ * canary, the last page (one of the set), written before, shows the uffd-wp
+ * bit: a hole can show the bit from registration alone, before the
+ * protection comes, and write-protection runs up the range, so the last
+ * page protected means all are.  The canary's first write may be reported
+ * too (a page twice, never none), so the sum may be one above the set.
  */
 #include <sys/stat.h>
 
@@ -52,8 +56,9 @@ static int workload(void)
 	for (int i = 0; i < NPAGES; i++)
 		all[i] = i;
 	fprintf(stderr, "REGION %p\n", (void *)base);
+	base[(size_t)(NPAGES - 1) * TT_PAGE] = 1;      /* the canary (in the set) */
 	while (own_wp(base, all, NPAGES) < NPAGES)
-		usleep(1000);           /* until the tool has watched it */
+		usleep(1000);           /* until the tool has watched it, canary and all */
 	for (int i = 0; i < NSET; i++)
 		base[(size_t)set[i] * TT_PAGE] = 1;
 	while (own_wp(base, set, NSET) < NSET)
@@ -96,7 +101,8 @@ static void check_json(const char *out, uintptr_t region)
 			break;
 	}
 	tt_check(lines >= 1, "no interval printed");
-	tt_check(sum == NSET, "the region's written_pages add up to %ld, %d written", sum, NSET);
+	tt_check(sum == NSET || sum == NSET + 1, "the region's written_pages add up to %ld, %d "
+		 "written", sum, NSET);
 	tt_check(distinct == NSET, "the region's distinct_pages is %ld, %d written", distinct, NSET);
 }
 

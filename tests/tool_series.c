@@ -8,7 +8,12 @@
  * fast as the writes (halves each round) and slower than them (no
  * progress); bad input refused; the three SVG pictures and the combined
  * one are well-formed XML, the heatmap has a band per written mapping and
- * none for the address space between them.
+ * none for the address space between them, the windows picture a curve per
+ * mapping given.  A mapping's curve (the series clipped to its pages) on
+ * three mappings written on known schedules at once: a sweep, a hot set and
+ * bursts, one run crossing from one mapping into the next.  A long run
+ * stays bounded: past its interval cap or run budget the series merges
+ * neighbours, and its curve stays exact for the windows it still shows.
  */
 #include <sys/stat.h>
 
@@ -107,6 +112,83 @@ static void bursty(struct series *s)
 	tt_ret(series_distinct(s, 0, 2), 30);
 }
 
+/*
+ * Three mappings at once, 8 intervals of 0.5 s: A = pages [0, 800) swept
+ * 100 an interval, B = [800, 900) with a hot set of 40 rewritten in every
+ * interval, C = [2000, 3000) a burst of 200 new pages every other
+ * interval.  In the last interval A's pages and B's are one run.
+ */
+static void per_mapping(struct series *s)
+{
+	struct series_window w[16];
+	int i;
+
+	series_init(s, PG);
+	for (i = 0; i < 8; i++) {
+		uint64_t r[3][2] = { { 100 * i * PG, (100 * i + 100) * PG }, { 800 * PG, 840 * PG },
+				     { (2000 + 100 * i) * PG, (2200 + 100 * i) * PG } };
+
+		tt_ok(series_add(s, i * 0.5, (i + 1) * 0.5, r, i % 2 ? 2 : 3));
+	}
+	tt_ret(s->iv[7].nruns, 1);
+	/* The busiest windows of 1, 2 and 4 s (2, 4, 8 intervals; 4, 2, 1 windows) of A, B, C. */
+	for (i = 0; i < 3; i++) {
+		static const uint64_t lo[3] = { 0, 800, 2000 }, hi[3] = { 800, 900, 3000 };
+		static const uint64_t want[3][3] = { { 200, 400, 800 }, { 40, 40, 40 },
+						     { 200, 400, 800 } };
+
+		tt_ret(series_windows_in(s, lo[i], hi[i], w, 16), 3);
+		for (size_t j = 0; j < 3; j++)
+			check_window(&w[j], 1 << j, 2 << j, 4 >> j, want[i][j], (double)want[i][j]);
+	}
+	/* Nothing between them; the whole process is their sum (disjoint mappings). */
+	tt_ret(series_windows_in(s, 900, 2000, w, 16), 3);
+	check_window(&w[2], 4, 8, 1, 0, 0);
+	tt_ret(series_windows(s, w, 16), 3);
+	check_window(&w[1], 2, 4, 2, 840, 840);
+	/* Clipped inside a run: half of B's hot set. */
+	tt_ret(series_distinct_in(s, 0, 8, 820, 900), 20);
+}
+
+/* A run with more intervals than the cap: pairs merge, the curve stays exact. */
+static void bounded(struct series *s)
+{
+	struct series_window w[16];
+	int i;
+
+	series_init(s, PG);
+	s->max_intervals = 4;
+	for (i = 0; i < 10; i++)
+		add(s, i, 100 * i, 100 * (i + 1), 0, 0);
+	/* 10 intervals of 0.5 s in at most 4: halved twice, 4 added in each stored but the last. */
+	tt_check(s->n <= 4 && s->added == 10 && s->pages == 1000 && s->peak == 200,
+		 "bounded: %zu stored, %zu added, %llu pages, peak %.1f", s->n, s->added,
+		 (unsigned long long)s->pages, s->peak);
+	tt_check(s->per == 4 && s->n == 3 && s->iv[2].t0 == 4 && s->iv[2].t1 == 5,
+		 "bounded: per %zu, n %zu", s->per, s->n);
+	tt_ret(series_distinct(s, 0, s->n), 1000);
+	/* Stored 2, 2 and 1 s long: windows of one (2 s), two (4 s) and the run. */
+	tt_ret(series_windows(s, w, 16), 3);
+	check_window(&w[0], 2, 1, 3, 400, 1000.0 / 3);
+	check_window(&w[1], 4, 2, 1, 800, 800);
+	check_window(&w[2], 5, 3, 1, 1000, 1000);
+	series_free(s);
+	/* A budget of 8 runs: disjoint pages (a run each) merge until they fit. */
+	series_init(s, PG);
+	s->budget_runs = 8;
+	for (i = 0; i < 8; i++) {
+		uint64_t r[3][2] = { { (10 * i) * PG, (10 * i + 1) * PG },
+				     { (10 * i + 3) * PG, (10 * i + 4) * PG },
+				     { (10 * i + 6) * PG, (10 * i + 7) * PG } };
+
+		tt_ok(series_add(s, i, i + 1, r, 3));
+		tt_check(s->nruns <= 8 || s->n == 1, "bounded: %zu runs stored", s->nruns);
+	}
+	tt_ret(series_distinct(s, 0, s->n), 24);
+	tt_check(s->pages == 24 && s->added == 8, "bounded: %llu pages",
+		 (unsigned long long)s->pages);
+}
+
 static void bad_input(void)
 {
 	struct series s;
@@ -138,11 +220,14 @@ static void pictures(void)
 		{ 0x10010000000, 0x10010000000 + 4096 * PG, "rw-p", (char *)"" },
 	};
 	struct tool_maps m = { v, 3 };
-	struct rate_plot_info pi = { "test \"target\" <1>", 2e6 };
+	const uint64_t a = 0x10000000 / PG, b = 0x10010000000 / PG;
+	struct rate_plot_info pi = { .what = "test \"target\" <1>", .link_bytes_per_s = 2e6,
+				     .curves = { { "[heap] at 0x10000000", a, a + 512 },
+						 { "[anon] at 0x10010000000", b, b + 4096 } },
+				     .ncurves = 2 };
 	char dir[] = "/tmp/tool_series.XXXXXX", path[64];
 	const char *names[] = { "rate.svg", "heatmap.svg", "windows.svg", "all.svg" };
 	struct series s;
-	uint64_t a = 0x10000000 / PG, b = 0x10010000000 / PG;
 	char *text;
 	int i;
 
@@ -165,8 +250,10 @@ static void pictures(void)
 				 !strstr(text, "never"), "heatmap bands:\n%s", text);
 			tt_ret(occurrences(text, "KiB</text>"), 2);
 		}
-		if (i == 2)     /* busiest, mean and link lines */
-			tt_ret(occurrences(text, "<polyline"), 3);
+		if (i == 2) {   /* busiest, mean, a curve per mapping and the link line */
+			tt_ret(occurrences(text, "<polyline"), 5);
+			tt_check(strstr(text, ">[heap] at 0x10000000<"), "windows: no [heap] curve");
+		}
 		free(text);
 		unlink(path);
 	}
@@ -185,6 +272,10 @@ int main(void)
 	hot(&s);
 	series_free(&s);
 	bursty(&s);
+	series_free(&s);
+	per_mapping(&s);
+	series_free(&s);
+	bounded(&s);
 	series_free(&s);
 	bad_input();
 	pictures();

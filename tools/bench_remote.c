@@ -418,13 +418,24 @@ static int busy_slowdown(struct remote_res *r, char *why, size_t whylen)
 
 /* ---- output ---- */
 
+/* The three sizes every report names: first write, get+reset, busy workload. */
+struct sizes {
+	char fw[32], gr[32], bz[32];
+};
+
+static void fmt_sizes(const struct remote_res *r, struct sizes *z)
+{
+	wb_fmt_size(z->fw, sizeof(z->fw), r->fw_len);
+	wb_fmt_size(z->gr, sizeof(z->gr), r->gr_len);
+	wb_fmt_size(z->bz, sizeof(z->bz), r->busy_len);
+}
+
 static void print_text(const struct remote_res *r, const struct wb_env *env)
 {
-	char fw[32], gr[32], bz[32];
+	struct sizes z;
+	const char *fw = z.fw, *gr = z.gr, *bz = z.bz;
 
-	wb_fmt_size(fw, sizeof(fw), r->fw_len);
-	wb_fmt_size(gr, sizeof(gr), r->gr_len);
-	wb_fmt_size(bz, sizeof(bz), r->busy_len);
+	fmt_sizes(r, &z);
 	printf("writewatch bench --measure remote: Linux %s, %ld CPUs, load %.2f, nice %d, "
 	       "%d repetitions, medians\n\n", env->kernel, env->cpus, env->load, env->nice, r->reps);
 	printf("%-44s %18s %24s %22s\n", "", m_names[M_RAW], m_names[M_LIB], m_names[M_REMOTE]);
@@ -447,11 +458,10 @@ static void print_text(const struct remote_res *r, const struct wb_env *env)
 
 static void print_markdown(const struct remote_res *r, const struct wb_env *env)
 {
-	char fw[32], gr[32], bz[32];
+	struct sizes z;
+	const char *fw = z.fw, *gr = z.gr, *bz = z.bz;
 
-	wb_fmt_size(fw, sizeof(fw), r->fw_len);
-	wb_fmt_size(gr, sizeof(gr), r->gr_len);
-	wb_fmt_size(bz, sizeof(bz), r->busy_len);
+	fmt_sizes(r, &z);
 	printf("Linux %s, %ld CPUs, load average %.2f at the start, nice %d; medians of %d "
 	       "repetitions.\n\n", env->kernel, env->cpus, env->load, env->nice, r->reps);
 	printf("| | %s | %s | %s |\n|---|---:|---:|---:|\n", m_names[M_RAW], m_names[M_LIB],

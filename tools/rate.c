@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* writewatch rate: one run's state, per interval and at the end (see rate.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,8 +11,8 @@
 #include "rate.h"
 #include "rate_plot.h"
 
-/* Re-read the target's mappings at most this often, or when a page falls outside them. */
-#define MAPS_EVERY_S 1.0
+/* Measure the resident bytes at most this often (a page-map scan of every writable mapping). */
+#define RESIDENT_EVERY_S 1.0
 
 static double mono(void)
 {
@@ -46,7 +47,6 @@ void rate_free(struct rate_state *st)
 	free(st->m);
 	series_free(&st->s);
 	tool_maps_free(&st->maps);
-	tool_maps_free(&st->watched);
 	if (st->o.sample_per_gib)
 		sampler_free(&st->sp);
 }
@@ -81,59 +81,63 @@ static uint64_t resident(pid_t pid, const struct tool_maps *m)
 	return total;
 }
 
-static void maps_refresh(struct rate_state *st, bool force)
+/* The resident bytes, at their largest so far (not more often than RESIDENT_EVERY_S). */
+static void resident_update(struct rate_state *st, bool force)
 {
-	struct tool_maps fresh;
 	double t = mono();
 	uint64_t res;
 
-	if (!force && st->maps.n && t - st->maps_read_at < MAPS_EVERY_S)
+	if (!force && t - st->resident_at < RESIDENT_EVERY_S)
 		return;
-	/* A target that has gone (an exiting one shows no mappings) keeps the last picture. */
-	if (tool_maps_read(st->pid, &fresh))
-		return;
-	if (!fresh.n) {
-		tool_maps_free(&fresh);
-		return;
-	}
-	tool_maps_free(&st->maps);
-	st->maps = fresh;
-	st->maps_read_at = t;
+	st->resident_at = t;
 	res = resident(st->pid, &st->maps);
 	if (res > st->resident_bytes)
 		st->resident_bytes = res;
 }
 
-/* The accumulator of the mapping holding addr (one per address range and name). */
-static struct rate_map *map_of(struct rate_state *st, const struct tool_maps *in, uint64_t addr)
+/* A new accumulator for mapping v (or the overflow one once RATE_MAPS_MAX are kept). */
+static struct rate_map *map_new(struct rate_state *st, const struct tool_map *v)
 {
-	long k = tool_maps_find(in, addr);
-	const struct tool_map *v;
-	size_t i;
+	bool other = st->nm == RATE_MAPS_MAX - 1;
+	struct rate_map *m;
 
-	if (k < 0)
-		return NULL;
-	v = &in->v[k];
-	for (i = 0; i < st->nm; i++)
-		if (st->m[i].start == v->start && st->m[i].end == v->end &&
-		    !strcmp(st->m[i].name, v->name))
-			return &st->m[i];
+	if (st->nm == RATE_MAPS_MAX)
+		return &st->m[RATE_MAPS_MAX - 1];
 	if (st->nm == st->capm) {
 		size_t cap = st->capm ? st->capm * 2 : 32;
-		struct rate_map *m = realloc(st->m, cap * sizeof(*m));
 
+		m = realloc(st->m, cap * sizeof(*m));
 		if (!m)
 			return NULL;
 		st->m = m;
 		st->capm = cap;
 	}
-	memset(&st->m[st->nm], 0, sizeof(st->m[0]));
-	st->m[st->nm].start = v->start;
-	st->m[st->nm].end = v->end;
-	st->m[st->nm].name = strdup(v->name);
-	if (!st->m[st->nm].name)
+	m = &st->m[st->nm];
+	memset(m, 0, sizeof(*m));
+	m->start = other ? 0 : v->start;
+	m->end = other ? 0 : v->end;
+	m->name = strdup(other ? "[other mappings]" : v->name);
+	if (!m->name)
 		return NULL;
-	return &st->m[st->nm++];
+	st->nm++;
+	return m;
+}
+
+/* The accumulator of watched mapping v: NULL when out of memory. */
+static struct rate_map *map_of(struct rate_state *st, const struct tool_map *v)
+{
+	size_t i;
+
+	for (i = 0; i < st->nm; i++) {
+		struct rate_map *m = &st->m[i];
+
+		if (m->start == v->start && (m->start || m->end) && !strcmp(m->name, v->name)) {
+			if (v->end > m->end)
+				m->end = v->end;        /* grown */
+			return m;
+		}
+	}
+	return map_new(st, v);
 }
 
 /* Add one run (page numbers, inside one mapping) to the mapping's distinct set. */
@@ -151,36 +155,33 @@ static int map_add(struct rate_map *m, const struct series_run *r)
 	return 0;
 }
 
-/* Per-mapping figures of the newest interval. */
+/* Per-mapping figures of the newest interval, by the mappings the session watched. */
 static int account_maps(struct rate_state *st)
 {
-	const struct series_interval *iv = &st->s.iv[st->s.n - 1];
+	const struct series_interval *iv = &st->s.newest;
 	size_t i, r;
 	int ret;
 
 	for (i = 0; i < st->nm; i++)
 		st->m[i].last = 0;
-	maps_refresh(st, false);
 	for (r = 0; r < iv->nruns; r++) {
 		struct series_run run = iv->runs[r];
 
 		/* A run may span mappings: split it at each mapping's end. */
 		while (run.start < run.end) {
-			struct rate_map *m = map_of(st, &st->maps, run.start * st->page);
+			long k = tool_maps_find(&st->maps, run.start * st->page);
 			struct series_run part = run;
+			struct rate_map *m;
 
-			if (!m) {
-				maps_refresh(st, true);
-				m = map_of(st, &st->maps, run.start * st->page);
-			}
-			if (!m)         /* gone from /proc since: as the session watched it */
-				m = map_of(st, &st->watched, run.start * st->page);
-			if (!m) {
-				run.start++;    /* no mapping holds it now: gone already */
+			if (k < 0) {    /* outside what was watched: cannot be, but never loop */
+				run.start++;
 				continue;
 			}
-			if (part.end * st->page > m->end)
-				part.end = m->end / st->page;
+			m = map_of(st, &st->maps.v[k]);
+			if (!m)
+				return -ENOMEM;
+			if (part.end * st->page > st->maps.v[k].end)
+				part.end = st->maps.v[k].end / st->page;
 			ret = map_add(m, &part);
 			if (ret)
 				return ret;
@@ -190,11 +191,34 @@ static int account_maps(struct rate_state *st)
 	return 0;
 }
 
+/* Is the list the same as the one held (the common case: nothing was mapped or unmapped)? */
+static bool same_watched(const struct rate_state *st, const uint64_t (*ranges)[2],
+			 const char *const *labels, size_t n)
+{
+	size_t i;
+
+	if (n != st->maps.n)
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct tool_map *v = &st->maps.v[i];
+
+		if (v->start != ranges[i][0] || v->end != ranges[i][1] ||
+		    strcmp(v->name[0] ? v->name : "[anon]", labels[i]))
+			return false;
+	}
+	return true;
+}
+
 int rate_set_watched(struct rate_state *st, const uint64_t (*ranges)[2], const char *const *labels,
 		     size_t n)
 {
-	struct tool_maps w = { calloc(n ? n : 1, sizeof(struct tool_map)), 0 };
+	struct tool_maps w;
 
+	if (st->maps.v && same_watched(st, ranges, labels, n)) {
+		resident_update(st, false);
+		return 0;
+	}
+	w = (struct tool_maps){ calloc(n ? n : 1, sizeof(struct tool_map)), 0 };
 	if (!w.v)
 		return -ENOMEM;
 	for (; w.n < n; w.n++) {
@@ -210,8 +234,9 @@ int rate_set_watched(struct rate_state *st, const uint64_t (*ranges)[2], const c
 			return -ENOMEM;
 		}
 	}
-	tool_maps_free(&st->watched);
-	st->watched = w;
+	tool_maps_free(&st->maps);
+	st->maps = w;
+	resident_update(st, st->resident_at == 0);
 	return 0;
 }
 
@@ -219,7 +244,6 @@ void rate_sample_start(struct rate_state *st)
 {
 	if (!st->o.sample_per_gib)
 		return;
-	maps_refresh(st, true);
 	st->sampling = sampler_start(&st->sp, &st->maps, st->o.sample_per_gib) == 0;
 }
 
@@ -236,20 +260,79 @@ int rate_interval(struct rate_state *st, double t0, double t1, const uint64_t (*
 	st->sampled_pages = -1;
 	if (st->sampling && !sampler_end(&st->sp, &st->sampled_pages))
 		st->sampled_pages = st->sampled_pages;
-	rate_report_interval(st, st->s.n - 1);
+	rate_report_interval(st);
 	rate_sample_start(st);
 	return 0;
 }
 
+static int by_start(const void *a, const void *b)
+{
+	const struct tool_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The mappings written over the run, for the heatmap's bands: every
+ * accumulator (not only what is mapped at the end), sorted; of two that
+ * overlap (a mapping replaced by another) the first stays.  The names are
+ * the accumulators'.
+ */
+static int written_maps(const struct rate_state *st, struct tool_maps *out)
+{
+	size_t i, n = 0;
+
+	out->v = calloc(st->nm + 1, sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (i = 0; i < st->nm; i++)
+		if (st->m[i].end > st->m[i].start)
+			out->v[n++] = (struct tool_map){ st->m[i].start, st->m[i].end, "rw-p",
+							 st->m[i].name };
+	qsort(out->v, n, sizeof(*out->v), by_start);
+	out->n = 0;
+	for (i = 0; i < n; i++)
+		if (!out->n || out->v[i].start >= out->v[out->n - 1].end)
+			out->v[out->n++] = out->v[i];
+	return 0;
+}
+
+/* The busiest mappings of the run, a curve each on the windows picture. */
+static size_t plot_curves(const struct rate_state *st, struct rate_plot_curve *c, size_t max)
+{
+	size_t idx[RATE_PLOT_CURVES], n = rate_busiest(st, idx, max, 1), i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct rate_map *m = &st->m[idx[i]];
+
+		if (m->end <= m->start)
+			continue;       /* the overflow accumulator: no range of its own */
+		snprintf(c[k].label, sizeof(c[k].label), "%.16s at %#llx",
+			 m->name[0] ? m->name : "[anon]", (unsigned long long)m->start);
+		c[k].lo = m->start / st->page;
+		c[k++].hi = m->end / st->page;
+	}
+	return k;
+}
+
 int rate_finish(struct rate_state *st)
 {
-	struct rate_plot_info pi = { st->o.what, st->o.link_mbps * 1e6 / 8 };
-	int ret = 0;
+	struct rate_plot_info pi = { .what = st->o.what,
+				     .link_bytes_per_s = st->o.link_mbps * 1e6 / 8 };
+	struct tool_maps wm;
+	int ret;
 
 	rate_report_summary(st);
+	if (!st->o.plot_dir && !st->o.svg_file)
+		return 0;
+	ret = written_maps(st, &wm);
+	if (ret)
+		return ret;
+	pi.ncurves = plot_curves(st, pi.curves, RATE_PLOT_CURVES);
 	if (st->o.plot_dir)
-		ret = plot_all(st->o.plot_dir, &st->s, &st->maps, &pi);
+		ret = plot_all(st->o.plot_dir, &st->s, &wm, &pi);
 	if (!ret && st->o.svg_file)
-		ret = plot_one_file(st->o.svg_file, &st->s, &st->maps, &pi);
+		ret = plot_one_file(st->o.svg_file, &st->s, &wm, &pi);
+	free(wm.v);     /* the names are the accumulators' */
 	return ret;
 }

@@ -17,7 +17,14 @@
 #include "sampler.h"
 #include "series.h"
 
-/* Totals of one mapping over the run (mappings come and go: kept by address and name). */
+/*
+ * Totals of one mapping over the run.  Mappings come and go: one is kept by
+ * its start and name (a heap that grows stays one), its end the furthest
+ * seen.  At most RATE_MAPS_MAX are kept; the pages of mappings beyond
+ * count in one more, "[other mappings]" (start = end = 0: no curve).
+ */
+#define RATE_MAPS_MAX 4096
+
 struct rate_map {
 	uint64_t start, end;
 	char *name;
@@ -43,8 +50,7 @@ struct rate_state {
 	pid_t pid;
 	size_t page;
 	struct series s;
-	struct tool_maps maps;          /* the latest snapshot that could be read */
-	struct tool_maps watched;       /* what the session watched at the last collection */
+	struct tool_maps maps;          /* what the session watched at the last collection */
 	struct rate_map *m;
 	size_t nm, capm;
 	struct sampler sp;
@@ -52,7 +58,7 @@ struct rate_state {
 	double sampled_pages;           /* the estimate for the last interval */
 	FILE *out;
 	bool tty;
-	double maps_read_at;
+	double resident_at;             /* when resident_bytes was last measured */
 	uint64_t resident_bytes;        /* present bytes of the writable mappings, the most
 					 * seen (what pre-copy's first round sends) */
 };
@@ -60,17 +66,18 @@ struct rate_state {
 int rate_init(struct rate_state *st, const struct rate_opts *o, pid_t pid);
 void rate_free(struct rate_state *st);
 /*
- * One interval [t0, t1) (seconds since tracking began): the written runs
- * [runs[i][0], runs[i][1]) in bytes, ascending.  Records, then reports.
- */
-/*
- * The mappings the session watched when it collected (label "[anon]" for
- * anonymous memory): where a page's mapping is gone from /proc by the time
- * it is accounted (a target that exited right after the collection), it is
- * accounted to these.  0 or -ENOMEM.
+ * The mappings the session watched (label "[anon]" for anonymous memory),
+ * before the first interval and with each: the session is the one owner of
+ * which mappings there are; rate accounts every page to the one of these
+ * that holds it, whatever /proc says by then (a target that exited right
+ * after the collection shows none).  0 or -ENOMEM.
  */
 int rate_set_watched(struct rate_state *st, const uint64_t (*ranges)[2], const char *const *labels,
 		     size_t n);
+/*
+ * One interval [t0, t1) (seconds since tracking began): the written runs
+ * [runs[i][0], runs[i][1]) in bytes, ascending.  Records, then reports.
+ */
 int rate_interval(struct rate_state *st, double t0, double t1, const uint64_t (*runs)[2],
 		  size_t n);
 /* Before the first interval and after each: re-sample for the next one (when asked). */
@@ -79,7 +86,12 @@ void rate_sample_start(struct rate_state *st);
 int rate_finish(struct rate_state *st);
 
 /* ---- rate_report.c ---- */
-void rate_report_interval(struct rate_state *st, size_t i);
+void rate_report_interval(struct rate_state *st);
 void rate_report_summary(struct rate_state *st);
+/*
+ * Indices of the mappings with pages written, busiest first by key (0: the
+ * last interval, 1: the run), at most max: their count.
+ */
+size_t rate_busiest(const struct rate_state *st, size_t *idx, size_t max, int key);
 
 #endif /* WW_TOOL_RATE_H */

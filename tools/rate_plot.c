@@ -2,6 +2,7 @@
 /* writewatch rate's pictures (see rate_plot.h). */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,14 @@
 #define PANEL 330.0
 #define MiB (1024.0 * 1024.0)
 #define WINDOWS_MAX 48
+#define LEGEND_W 250.0
 
 /* MiB/s written per interval, over time. */
 static void draw_rate(struct svg *s, double top, const struct series *se,
 		      const struct rate_plot_info *pi)
 {
-	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, false };
+	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, false, false,
+			       false };
 	double *x = calloc(se->n * 2 + 1, sizeof(double)), *y = calloc(se->n * 2 + 1, sizeof(double));
 	double ymax = 0;
 	size_t i, k = 0;
@@ -286,54 +289,139 @@ static void draw_heatmap(struct svg *s, double top, double height, const struct 
 		 "empty address space left out");
 }
 
-/* Distinct MiB written in windows of growing length, and what the link copies in the same time. */
+/* The link line: what it copies in a window's time, clipped at the top of the chart. */
+static void draw_link(struct svg_chart *c, double bytes_per_s)
+{
+	double lx[2] = { c->x0, c->x1 }, ly[2];
+
+	ly[0] = bytes_per_s * c->x0 / MiB;
+	ly[1] = bytes_per_s * c->x1 / MiB;
+	if (ly[1] > c->y1) {
+		lx[1] = c->y1 * MiB / bytes_per_s;
+		ly[1] = c->y1;
+	}
+	if (lx[1] > lx[0])
+		svg_polyline(c, lx, ly, 2, "#2471a3", 1.8, true);
+	svg_legend(c, 2, "#2471a3", true, "what the link copies in that time");
+}
+
+/* The busiest window's MiB of the pages [lo, hi) only (a mapping), at the curve's x. */
+static int curve_of(const struct series *se, uint64_t lo, uint64_t hi, double *y)
+{
+	struct series_window w[WINDOWS_MAX];
+	int n = series_windows_in(se, lo, hi, w, WINDOWS_MAX), i;
+
+	for (i = 0; i < n; i++)
+		y[i] = (double)w[i].max_pages * (double)se->page / MiB;
+	return n;
+}
+
+/* The windows picture's curves: the whole process's, then one per busiest mapping. */
+struct curves {
+	double x[WINDOWS_MAX], ymax[WINDOWS_MAX], ymean[WINDOWS_MAX];
+	double ymap[RATE_PLOT_CURVES][WINDOWS_MAX];
+	bool has[RATE_PLOT_CURVES];
+	int n;
+	double lo, hi;                  /* the smallest value above 0, the largest */
+};
+
+static void extent(struct curves *c, const double *y)
+{
+	for (int i = 0; i < c->n; i++) {
+		if (y[i] > 0 && (c->lo == 0 || y[i] < c->lo))
+			c->lo = y[i];
+		if (y[i] > c->hi)
+			c->hi = y[i];
+	}
+}
+
+static int curves_of(const struct series *se, const struct rate_plot_info *pi, struct curves *c)
+{
+	struct series_window w[WINDOWS_MAX];
+	size_t k;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->n = series_windows(se, w, WINDOWS_MAX);
+	for (i = 0; i < c->n; i++) {
+		c->x[i] = w[i].seconds;
+		c->ymax[i] = (double)w[i].max_pages * (double)se->page / MiB;
+		c->ymean[i] = w[i].mean_pages * (double)se->page / MiB;
+	}
+	extent(c, c->ymax);
+	extent(c, c->ymean);
+	for (k = 0; k < pi->ncurves && k < RATE_PLOT_CURVES; k++) {
+		c->has[k] = curve_of(se, pi->curves[k].lo, pi->curves[k].hi, c->ymap[k]) == c->n;
+		if (c->has[k])
+			extent(c, c->ymap[k]);
+	}
+	return c->n;
+}
+
+/* y from a decade below the smallest value (at most 6 decades down) to a decade above all. */
+static void log_range(struct svg_chart *ch, double lo, double hi)
+{
+	double top = 1e-6, bottom;
+
+	while (top < hi)
+		top *= 10;
+	while (top > 1e-6 && top / 10 >= hi)
+		top /= 10;
+	bottom = top;
+	while (bottom > lo && bottom > top / 1e6)
+		bottom /= 10;
+	ch->y0 = bottom;
+	ch->y1 = top > bottom ? top : bottom * 10;
+}
+
+/*
+ * Distinct MiB written in windows of growing length (log-log: a mapping of
+ * a few KiB shows beside one of gigabytes), one curve per busiest mapping,
+ * and what the link copies in the same time.
+ */
 static void draw_windows(struct svg *s, double top, const struct series *se,
 			 const struct rate_plot_info *pi)
 {
-	struct series_window w[WINDOWS_MAX];
-	struct svg_chart c = { s, 80, top + 40, W - 110, PANEL - 100, 0, 1, 0, 1, true };
-	double x[WINDOWS_MAX], ymax[WINDOWS_MAX], ymean[WINDOWS_MAX], lx[2], ly[2], top_y = 0;
-	int n = series_windows(se, w, WINDOWS_MAX), i;
+	static const char *colors[RATE_PLOT_CURVES] = { "#7d3c98", "#138d75", "#b9770e", "#566573" };
+	/* The legend beside the chart: inside it would hide the lines under it. */
+	struct svg_chart c = { s, 80, top + 40, W - 110 - LEGEND_W, PANEL - 100, 0, 1, 0, 1, true,
+			       true, true };
+	struct curves *cv = malloc(sizeof(*cv));
+	double hi;
 	char title[256];
+	size_t k;
 
-	if (n <= 0) {
+	if (!cv || curves_of(se, pi, cv) <= 0) {
 		svg_text(s, W / 2, top + PANEL / 2, "middle", 13, "no interval was measured");
+		free(cv);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		x[i] = w[i].seconds;
-		ymax[i] = (double)w[i].max_pages * (double)se->page / MiB;
-		ymean[i] = w[i].mean_pages * (double)se->page / MiB;
-		if (ymax[i] > top_y)
-			top_y = ymax[i];
-	}
-	c.x0 = x[0] > 0 ? x[0] : 1;
-	c.x1 = x[n - 1] > c.x0 ? x[n - 1] : c.x0 * 2;
+	c.x0 = cv->x[0] > 0 ? cv->x[0] : 1;
+	c.x1 = cv->x[cv->n - 1] > c.x0 ? cv->x[cv->n - 1] : c.x0 * 2;
 	/* Room for where the link line starts, so that it shows even above the curve. */
-	if (pi->link_bytes_per_s * c.x0 / MiB * 1.2 > top_y)
-		top_y = pi->link_bytes_per_s * c.x0 / MiB * 1.2;
-	c.y1 = svg_nice(top_y * 1.1);
+	hi = cv->hi > pi->link_bytes_per_s * c.x0 / MiB * 1.2 ? cv->hi :
+	     pi->link_bytes_per_s * c.x0 / MiB * 1.2;
+	log_range(&c, cv->lo > 0 ? cv->lo : hi / 10, hi > 0 ? hi : 1);
 	snprintf(title, sizeof(title), "Distinct memory %s writes in a window of growing length",
 		 pi->what);
-	svg_axes(&c, title, "window (s, log scale)", "distinct MiB written");
-	svg_polyline(&c, x, ymax, (size_t)n, "#c0392b", 2.2, false);
-	svg_polyline(&c, x, ymean, (size_t)n, "#e59866", 1.5, false);
-	svg_legend(&c, 0, "#c0392b", false, "busiest window");
+	svg_axes(&c, title, "window (s, log scale)", "distinct MiB written (log scale)");
+	svg_polyline(&c, cv->x, cv->ymax, (size_t)cv->n, "#c0392b", 2.2, false);
+	svg_polyline(&c, cv->x, cv->ymean, (size_t)cv->n, "#e59866", 1.5, false);
+	svg_legend(&c, 0, "#c0392b", false, "busiest window, all mappings");
 	svg_legend(&c, 1, "#e59866", false, "mean over windows");
-	if (pi->link_bytes_per_s > 0) {
-		/* Copying at the link speed keeps up where the curve stays under this line. */
-		lx[0] = c.x0;
-		lx[1] = c.x1;
-		ly[0] = pi->link_bytes_per_s * c.x0 / MiB;
-		ly[1] = pi->link_bytes_per_s * c.x1 / MiB;
-		if (ly[1] > c.y1) {     /* clip the line at the top of the chart */
-			lx[1] = c.y1 * MiB / pi->link_bytes_per_s;
-			ly[1] = c.y1;
-		}
-		if (lx[1] > lx[0])
-			svg_polyline(&c, lx, ly, 2, "#2471a3", 1.8, true);
-		svg_legend(&c, 2, "#2471a3", true, "what the link copies in that time");
+	if (pi->link_bytes_per_s > 0)
+		draw_link(&c, pi->link_bytes_per_s);
+	/* On top, thinner: a mapping that is most of the writes still shows over the total. */
+	for (k = 0; k < RATE_PLOT_CURVES; k++) {
+		if (!cv->has[k])
+			continue;
+		svg_polyline(&c, cv->x, cv->ymap[k], (size_t)cv->n, colors[k], 1.4, false);
+		svg_legend(&c, 4 + (int)k, colors[k], false, pi->curves[k].label);
 	}
+	if (pi->ncurves)
+		svg_text(s, c.px + c.pw + 14, c.py + 14 + 18 * 3, "start", 11,
+			 "busiest window of the mappings written most:");
+	free(cv);
 }
 
 typedef int (*draw_fn)(struct svg *s, const struct series *se, const struct tool_maps *m,

@@ -10,9 +10,19 @@
 #include "maps.h"
 #include "series.h"
 
+/* A mapping with a curve of its own on the windows picture: its pages [lo, hi). */
+struct rate_plot_curve {
+	char label[64];                 /* the mapping's name and start */
+	uint64_t lo, hi;                /* page numbers */
+};
+
+#define RATE_PLOT_CURVES 4              /* more would not stay legible */
+
 struct rate_plot_info {
 	const char *what;               /* the target, for titles ("pid 123", "make -j2") */
 	double link_bytes_per_s;        /* 0: no link line */
+	struct rate_plot_curve curves[RATE_PLOT_CURVES];
+	size_t ncurves;
 };
 
 int plot_rate(const char *path, const struct series *s, const struct rate_plot_info *pi);

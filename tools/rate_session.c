@@ -3,7 +3,8 @@
  * writewatch rate's tracking: the session of `writewatch track`
  * (track_session.c) attaches, watches every writable mapping as it comes
  * and takes a get-and-reset per interval; each interval's written pages go
- * to rate_interval() as runs.
+ * to rate_interval() as runs, with the mappings the session watched (rate
+ * keeps no list of its own: the session is the one owner of it).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,20 +49,20 @@ static size_t to_runs(struct drive *d, const struct track_interval *iv)
 	return n;
 }
 
-/* Hand rate the mappings the session watched, for pages whose mapping is gone since. */
-static int pass_watched(struct drive *d, const struct track_interval *iv)
+/* Hand rate the mappings the session watched: the one list of them (see rate.h). */
+static int pass_watched(struct rate_state *st, const struct track_map *maps, size_t nmaps)
 {
-	uint64_t (*ranges)[2] = malloc((iv->nmaps + 1) * sizeof(*ranges));
-	const char **labels = malloc((iv->nmaps + 1) * sizeof(*labels));
+	uint64_t (*ranges)[2] = malloc((nmaps + 1) * sizeof(*ranges));
+	const char **labels = malloc((nmaps + 1) * sizeof(*labels));
 	int ret = -ENOMEM;
 
 	if (ranges && labels) {
-		for (size_t i = 0; i < iv->nmaps; i++) {
-			ranges[i][0] = iv->maps[i].start;
-			ranges[i][1] = iv->maps[i].end;
-			labels[i] = iv->maps[i].label;
+		for (size_t i = 0; i < nmaps; i++) {
+			ranges[i][0] = maps[i].start;
+			ranges[i][1] = maps[i].end;
+			labels[i] = maps[i].label;
 		}
-		ret = rate_set_watched(d->st, (const uint64_t (*)[2])ranges, labels, iv->nmaps);
+		ret = rate_set_watched(st, (const uint64_t (*)[2])ranges, labels, nmaps);
 	}
 	free(ranges);
 	free(labels);
@@ -74,7 +75,7 @@ static int on_interval(const struct track_interval *iv, void *arg)
 	size_t n = to_runs(d, iv);
 	double t0 = iv->t - iv->dt;
 
-	if (n == SIZE_MAX || pass_watched(d, iv)) {
+	if (n == SIZE_MAX || pass_watched(d->st, iv->maps, iv->nmaps)) {
 		d->err = -ENOMEM;
 		return 1;
 	}
@@ -100,6 +101,12 @@ int rate_session_run(const struct rate_opts *o, pid_t pid, char **cmd)
 		return cli_report(ret == -EOPNOTSUPP ? CLI_NOTAVAIL : CLI_FAILURE, "rate", "%s", why);
 	ret = rate_init(&st, o, track_pid(s));
 	d.st = &st;
+	if (!ret) {
+		size_t nmaps;
+		const struct track_map *maps = track_mappings(s, &nmaps);
+
+		ret = pass_watched(&st, maps, nmaps);
+	}
 	if (!ret) {
 		rate_sample_start(&st);
 		ret = track_run(s, on_interval, &d, why, sizeof(why));

@@ -10,6 +10,9 @@ void series_init(struct series *s, size_t page)
 {
 	memset(s, 0, sizeof(*s));
 	s->page = page;
+	s->per = 1;
+	s->max_intervals = SERIES_MAX_INTERVALS;
+	s->budget_runs = SERIES_BUDGET_RUNS;
 }
 
 void series_free(struct series *s)
@@ -19,16 +22,94 @@ void series_free(struct series *s)
 	for (i = 0; i < s->n; i++)
 		free(s->iv[i].runs);
 	free(s->iv);
+	free(s->newest.runs);
 	memset(s, 0, sizeof(*s));
 }
 
-int series_add(struct series *s, double t0, double t1, const uint64_t (*runs)[2], size_t n)
+/* The byte runs as ascending, merged page-number runs into s->newest. */
+static int newest_of(struct series *s, double t0, double t1, const uint64_t (*runs)[2], size_t n)
 {
-	struct series_interval *iv;
+	struct series_interval *iv = &s->newest;
 	size_t i, k = 0;
 
-	if (t1 < t0 || (s->n && t0 < s->iv[s->n - 1].t1))
-		return -EINVAL;
+	if (n > s->newest_cap) {
+		struct series_run *r = realloc(iv->runs, n * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		iv->runs = r;
+		s->newest_cap = n;
+	}
+	iv->pages = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t a = runs[i][0] / s->page, b = (runs[i][1] + s->page - 1) / s->page;
+
+		if (b <= a)
+			continue;
+		if (k && a < iv->runs[k - 1].end)
+			return -EINVAL;         /* not ascending */
+		if (k && a == iv->runs[k - 1].end)
+			iv->runs[k - 1].end = b;
+		else
+			iv->runs[k++] = (struct series_run){ a, b };
+		iv->pages += b - a;
+	}
+	iv->nruns = k;
+	iv->t0 = t0;            /* last: a refused interval leaves the times as they were */
+	iv->t1 = t1;
+	return 0;
+}
+
+/* into = into + from (from is after it in time): union of the runs, the pages summed. */
+static int merge_into(struct series *s, struct series_interval *into,
+		      const struct series_interval *from)
+{
+	struct series_run *u = malloc((into->nruns + from->nruns + 1) * sizeof(*u));
+	uint64_t distinct;
+	size_t k;
+
+	if (!u)
+		return -ENOMEM;
+	k = series_union(into->runs, into->nruns, from->runs, from->nruns, u, &distinct);
+	s->nruns += k;
+	s->nruns -= into->nruns;
+	free(into->runs);
+	into->runs = u;
+	into->nruns = k;
+	into->t1 = from->t1;
+	into->pages += from->pages;     /* the pages as reported: the rate keeps its meaning */
+	return 0;
+}
+
+/* Merge neighbours pairwise: half the stored intervals, each twice as long. */
+static int halve(struct series *s)
+{
+	size_t i, n = 0;
+	int ret;
+
+	for (i = 0; i < s->n; i += 2) {
+		if (i + 1 < s->n) {
+			ret = merge_into(s, &s->iv[i], &s->iv[i + 1]);
+			if (ret)
+				return ret;
+			s->nruns -= s->iv[i + 1].nruns;
+			free(s->iv[i + 1].runs);
+		}
+		s->iv[n++] = s->iv[i];
+	}
+	/* The last one: a full pair, or alone (then as filled as it was). */
+	if (s->n % 2 == 0)
+		s->fill += s->per;
+	s->n = n;
+	s->per *= 2;
+	return 0;
+}
+
+/* A new stored interval holding a copy of s->newest. */
+static int append_newest(struct series *s)
+{
+	struct series_interval *iv;
+
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
 
@@ -39,37 +120,60 @@ int series_add(struct series *s, double t0, double t1, const uint64_t (*runs)[2]
 		s->cap = cap;
 	}
 	iv = &s->iv[s->n];
-	memset(iv, 0, sizeof(*iv));
-	iv->t0 = t0;
-	iv->t1 = t1;
-	iv->runs = n ? malloc(n * sizeof(*iv->runs)) : NULL;
-	if (n && !iv->runs)
+	*iv = s->newest;
+	iv->runs = malloc((iv->nruns + 1) * sizeof(*iv->runs));
+	if (!iv->runs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		uint64_t a = runs[i][0] / s->page, b = (runs[i][1] + s->page - 1) / s->page;
-
-		if (b <= a)
-			continue;
-		if (k && a < iv->runs[k - 1].end) {
-			free(iv->runs);
-			return -EINVAL;         /* not ascending */
-		}
-		if (k && a == iv->runs[k - 1].end)
-			iv->runs[k - 1].end = b;
-		else
-			iv->runs[k++] = (struct series_run){ a, b };
-		iv->pages += b - a;
-	}
-	iv->nruns = k;
+	memcpy(iv->runs, s->newest.runs, iv->nruns * sizeof(*iv->runs));
+	s->nruns += iv->nruns;
 	s->n++;
+	s->fill = 1;
 	return 0;
+}
+
+int series_add(struct series *s, double t0, double t1, const uint64_t (*runs)[2], size_t n)
+{
+	int ret;
+
+	if (t1 < t0 || (s->added && t0 < s->newest.t1))
+		return -EINVAL;
+	ret = newest_of(s, t0, t1, runs, n);
+	if (ret)
+		return ret;
+	if (s->n && s->fill == s->per && s->n >= s->max_intervals && (ret = halve(s)))
+		return ret;
+	if (s->n && s->fill < s->per) {
+		ret = merge_into(s, &s->iv[s->n - 1], &s->newest);
+		s->fill++;
+	} else {
+		ret = append_newest(s);
+	}
+	while (!ret && s->n > 1 && s->nruns > s->budget_runs)
+		ret = halve(s);
+	if (ret)
+		return ret;
+	s->added++;
+	s->pages += s->newest.pages;
+	if (series_newest_rate(s) > s->peak)
+		s->peak = series_newest_rate(s);
+	return 0;
+}
+
+static double rate_of(const struct series_interval *iv)
+{
+	double dt = iv->t1 - iv->t0;
+
+	return dt > 0 ? (double)iv->pages / dt : 0;
 }
 
 double series_rate(const struct series *s, size_t i)
 {
-	double dt = s->iv[i].t1 - s->iv[i].t0;
+	return rate_of(&s->iv[i]);
+}
 
-	return dt > 0 ? (double)s->iv[i].pages / dt : 0;
+double series_newest_rate(const struct series *s)
+{
+	return rate_of(&s->newest);
 }
 
 size_t series_union(const struct series_run *a, size_t na, const struct series_run *b,
@@ -95,21 +199,51 @@ size_t series_union(const struct series_run *a, size_t na, const struct series_r
 	return k;
 }
 
-uint64_t series_distinct(const struct series *s, size_t i, size_t j)
+/* Index of the first run of iv ending after x. */
+static size_t first_after(const struct series_interval *iv, uint64_t x)
 {
-	struct series_run *acc = NULL, *tmp;
-	size_t n = 0, x;
+	size_t a = 0, b = iv->nruns;
+
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (iv->runs[mid].end <= x)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
+}
+
+uint64_t series_distinct_in(const struct series *s, size_t i, size_t j, uint64_t lo,
+			    uint64_t hi)
+{
+	struct series_run *acc = NULL, *tmp, *part;
+	size_t n = 0, x, a, b, k;
 	uint64_t pages = 0;
 
 	for (x = i; x < j && x < s->n; x++) {
 		const struct series_interval *iv = &s->iv[x];
 
-		tmp = malloc((n + iv->nruns + 1) * sizeof(*tmp));
+		/* Only the runs that overlap [lo, hi): a small mapping costs its own runs. */
+		a = first_after(iv, lo);
+		b = hi ? first_after(iv, hi - 1) : 0;
+		b = b < iv->nruns && iv->runs[b].start < hi ? b + 1 : b;
+		if (b <= a)
+			continue;
+		tmp = malloc((n + 2 * (b - a)) * sizeof(*tmp));
 		if (!tmp) {
 			free(acc);
 			return 0;
 		}
-		n = series_union(acc, n, iv->runs, iv->nruns, tmp, &pages);
+		part = tmp + n + (b - a);
+		for (k = 0; a < b; a++, k++) {
+			struct series_run r = iv->runs[a];
+
+			part[k] = (struct series_run){ r.start > lo ? r.start : lo,
+						       r.end < hi ? r.end : hi };
+		}
+		n = series_union(acc, n, part, k, tmp, &pages);
 		free(acc);
 		acc = tmp;
 	}
@@ -117,8 +251,14 @@ uint64_t series_distinct(const struct series *s, size_t i, size_t j)
 	return pages;
 }
 
+uint64_t series_distinct(const struct series *s, size_t i, size_t j)
+{
+	return series_distinct_in(s, i, j, 0, UINT64_MAX);
+}
+
 /* One window length of k intervals: distinct pages of each aligned window. */
-static void window_of(const struct series *s, size_t k, struct series_window *w)
+static void window_of(const struct series *s, size_t k, uint64_t lo, uint64_t hi,
+		      struct series_window *w)
 {
 	double sum = 0;
 	size_t i;
@@ -127,7 +267,7 @@ static void window_of(const struct series *s, size_t k, struct series_window *w)
 	w->count = s->n / k;
 	w->max_pages = 0;
 	for (i = 0; i + k <= s->n; i += k) {
-		uint64_t d = series_distinct(s, i, i + k);
+		uint64_t d = series_distinct_in(s, i, i + k, lo, hi);
 
 		sum += (double)d;
 		if (d > w->max_pages)
@@ -138,6 +278,12 @@ static void window_of(const struct series *s, size_t k, struct series_window *w)
 }
 
 int series_windows(const struct series *s, struct series_window *w, size_t max)
+{
+	return series_windows_in(s, 0, UINT64_MAX, w, max);
+}
+
+int series_windows_in(const struct series *s, uint64_t lo, uint64_t hi,
+		      struct series_window *w, size_t max)
 {
 	double run, per;
 	size_t nw = 0, k, last = 0;
@@ -156,10 +302,10 @@ int series_windows(const struct series *s, struct series_window *w, size_t max)
 			break;
 		if (k == last)
 			continue;       /* a window shorter than one interval */
-		window_of(s, k, &w[nw++]);
+		window_of(s, k, lo, hi, &w[nw++]);
 		last = k;
 	}
-	window_of(s, s->n, &w[nw++]);
+	window_of(s, s->n, lo, hi, &w[nw++]);
 	w[nw - 1].seconds = run;
 	return (int)nw;
 }

@@ -109,9 +109,13 @@ double svg_cx(const struct svg_chart *c, double x)
 
 double svg_cy(const struct svg_chart *c, double y)
 {
-	double f = c->y1 > c->y0 ? (y - c->y0) / (c->y1 - c->y0) : 0;
+	double f;
 
-	return c->py + c->ph - f * c->ph;
+	if (c->logy)
+		f = c->y1 > c->y0 && y > c->y0 ? (lg2(y) - lg2(c->y0)) / (lg2(c->y1) - lg2(c->y0)) : 0;
+	else
+		f = c->y1 > c->y0 ? (y - c->y0) / (c->y1 - c->y0) : 0;
+	return c->py + c->ph - (f > 1 ? 1 : f) * c->ph;
 }
 
 void svg_polyline(struct svg_chart *c, const double *x, const double *y, size_t n,
@@ -163,17 +167,28 @@ static void tick_label(char *buf, size_t len, double v)
 	snprintf(buf, len, v == (long)v ? "%.0f%s" : "%.3g%s", v, unit);
 }
 
+/* A tick line and its label at y = v. */
+static void y_tick(struct svg_chart *c, double v)
+{
+	char buf[32];
+
+	svg_line(c->s, c->px - 4, svg_cy(c, v), c->px + c->pw, svg_cy(c, v), "#ddd", 1, false);
+	tick_label(buf, sizeof(buf), v);
+	svg_text(c->s, c->px - 6, svg_cy(c, v) + 4, "end", 11, "%s", buf);
+}
+
 static void axis_ticks(struct svg_chart *c)
 {
 	double step = svg_nice((c->y1 - c->y0) / 5), v, x;
 	char buf[32];
 
-	for (v = c->y0; step > 0 && v <= c->y1 * (1 + 1e-9); v += step) {
-		svg_line(c->s, c->px - 4, svg_cy(c, v), c->px + c->pw, svg_cy(c, v), "#ddd", 1,
-			 false);
-		tick_label(buf, sizeof(buf), v);
-		svg_text(c->s, c->px - 6, svg_cy(c, v) + 4, "end", 11, "%s", buf);
+	if (c->logy) {
+		for (v = c->y0; v > 0 && v <= c->y1 * (1 + 1e-9); v *= 10)
+			y_tick(c, v);   /* decades */
+		step = 0;
 	}
+	for (v = c->y0; step > 0 && v <= c->y1 * (1 + 1e-9); v += step)
+		y_tick(c, v);
 	if (c->logx) {
 		for (x = c->x0; x <= c->x1 * (1 + 1e-9); x *= 2) {
 			tick_label(buf, sizeof(buf), x);
@@ -203,7 +218,8 @@ void svg_axes(struct svg_chart *c, const char *title, const char *xlabel, const 
 
 void svg_legend(struct svg_chart *c, int i, const char *color, bool dashed, const char *text)
 {
-	double x = c->px + c->pw - 230, y = c->py + 14 + 18 * i;
+	double x = c->legend_outside ? c->px + c->pw + 14 : c->px + c->pw - 230;
+	double y = c->py + 14 + 18 * i;
 
 	svg_line(c->s, x, y - 4, x + 24, y - 4, color, 2.5, dashed);
 	svg_text(c->s, x + 30, y, "start", 12, "%s", text);

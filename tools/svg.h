@@ -21,6 +21,8 @@ struct svg_chart {
 	double px, py, pw, ph;
 	double x0, x1, y0, y1;
 	bool logx;                      /* x drawn on a log2 scale (x0 > 0) */
+	bool legend_outside;            /* legend rows right of the chart, not inside its top right */
+	bool logy;                      /* y on a log scale (y0 > 0; below it: at the bottom) */
 };
 
 int svg_open(struct svg *s, const char *path, double w, double h, const char *title);
@@ -40,7 +42,7 @@ double svg_cx(const struct svg_chart *c, double x);
 double svg_cy(const struct svg_chart *c, double y);
 /* Axes with about 5 ticks each, labels and a title above the chart. */
 void svg_axes(struct svg_chart *c, const char *title, const char *xlabel, const char *ylabel);
-/* A legend entry (a colour swatch and its text) at row i of the chart's top right. */
+/* A legend entry (a colour swatch and its text) at row i of the chart's top right (or beside it). */
 void svg_legend(struct svg_chart *c, int i, const char *color, bool dashed, const char *text);
 /* A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten, at least v. */
 double svg_nice(double v);

@@ -563,6 +563,12 @@ pid_t track_pid(const struct track_session *s)
 	return s->pid;
 }
 
+const struct track_map *track_mappings(const struct track_session *s, size_t *n)
+{
+	*n = s->nmaps;
+	return s->maps;
+}
+
 void track_counts(const struct track_session *s, size_t *maps, size_t *watched)
 {
 	*maps = s->start_maps;

@@ -60,6 +60,8 @@ int track_open(struct track_session **out, const struct track_opts *o, char *why
 	       size_t whylen);
 /* The target's process ID. */
 pid_t track_pid(const struct track_session *s);
+/* The writable mappings as of the last refresh, ascending (valid until track_run goes on). */
+const struct track_map *track_mappings(const struct track_session *s, size_t *n);
 /* Writable mappings at the start, and how many of them are watched (whole or in part). */
 void track_counts(const struct track_session *s, size_t *maps, size_t *watched);
 /*
