@@ -76,6 +76,12 @@ int ww_k_maps_open(pid_t pid);
 int ww_k_maps_alive(int maps_fd);
 /* ww_k_mapped() for that address space: 0, -ENOMEM for a hole, -ESRCH. */
 int ww_k_mapped_in(int maps_fd, uintptr_t start, size_t len);
+/*
+ * 1 if every VMA of [start, start+len) is writable, 0 if one is not, -ENOMEM
+ * for a hole; -ENOTTY without PROCMAP_QUERY (Linux < 6.11).  maps_fd -1:
+ * this process (opened for the call).
+ */
+int ww_k_writable_in(int maps_fd, uintptr_t start, size_t len);
 
 /* ---- kernel_mem.c ---- */
 

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "kernel.h"
+#include "procmaps.h"
 #include "remote.h"
 #include "snapshot.h"
 #include "uffd_async.h"
@@ -158,10 +160,45 @@ static ssize_t restore_batch(struct ww_snapshot *s, size_t n)
 	return ret ? ret : (ssize_t)pages;
 }
 
+static int vma_writable(const struct ww_vma *v, void *arg)
+{
+	return v->prot & PROT_WRITE ? 0 : -EACCES;
+}
+
+/*
+ * This process's copies are memcpy(): a page the application made read-only
+ * or PROT_NONE since take would fault in the library.  So on the uffd
+ * backends the range must be writable throughout, checked before anything
+ * is changed (-EACCES).  The mprotect backend write-protects unwritten pages
+ * itself and its fault handler takes a write to any watched page; another
+ * process's memory is written by process_vm_writev, which fails instead.
+ */
+static int check_writable(struct ww_snapshot *s)
+{
+	char line[512];
+	int ret;
+
+	if (s->pid || ww_backend_id(s->t) == WW_BACKEND_MPROTECT)
+		return 0;
+	ret = ww_k_writable_in(s->maps_fd, s->start, s->end - s->start);
+
+	if (ret == -ENOTTY)
+		return ww_vmas_each_in(0, line, sizeof(line), s->start, s->end, 0, vma_writable,
+				       NULL);
+	/* A hole: the get says so, as the tracker sees it (-EFAULT, then -ENOENT). */
+	if (ret < 0)
+		return ret == -ENOMEM ? 0 : ret;
+	return ret ? 0 : -EACCES;
+}
+
 static ssize_t restore_all(struct ww_snapshot *s)
 {
-	uintptr_t at;
 	ssize_t total = 0;
+	int ret = check_writable(s);
+	uintptr_t at;
+
+	if (ret)
+		return ret;
 
 	for (at = s->start; at < s->end;) {
 		void *next = NULL;
@@ -207,6 +244,8 @@ void ww_snap_release(struct ww_snapshot *s)
 	free(s->runs);
 	free(s->buf);
 	free(s->rbuf);
+	if (s->maps_fd >= 0)
+		close(s->maps_fd);
 	free(s);
 }
 
@@ -274,9 +313,15 @@ static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, u
 	if (a & (ps - 1))
 		return -EINVAL;
 	*s = (struct ww_snapshot){ .t = t, .pid = t->pid, .start = a, .gran = (size_t)ps,
-				   .end = ww_align_up(end, (size_t)ps) };
+				   .end = ww_align_up(end, (size_t)ps), .maps_fd = -1 };
 	if (s->end < a)
 		return -EINVAL;
+	/* Restore checks the range's VMAs each time: an open maps file saves an open a call. */
+	if (!s->pid) {
+		int fd = ww_k_maps_open(getpid());
+
+		s->maps_fd = fd < 0 ? -1 : fd;
+	}
 	s->buf_len = RESTORE_BUF;
 	s->buf = malloc(s->buf_len * sizeof(*s->buf));
 	s->rbuf = malloc(REARM_BUF * sizeof(*s->rbuf));
@@ -302,6 +347,7 @@ WW_API int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->maps_fd = -1;
 	ret = snap_init(s, t, (uintptr_t)addr, end, &watched);
 	if (!ret)
 		ret = save_and_arm(s, watched);
