@@ -60,7 +60,7 @@ else
 	studies=(
 		"first-write|--measure first-write --rounds 3"
 		"first-write-2threads|--measure first-write --threads 2 --rounds 2"
-		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 3"
+		"size|--measure get-reset --size 64M,256M,1G,4G,16G,256G,16T --pages 1024 --populate none --rounds 1"
 		"fraction|--measure get-reset --size 1G --fraction 0.01%,0.1%,1%,10%,50%,100% --rounds 3"
 		"restore-pages|--measure restore --size 1G --pages 1,16,64,256,1024,4096,16384,100000 --reps 9"
 		"restore-size|--measure restore --size 64M,256M,1G,4G --sparse 256G --pages 64 --reps 9"
@@ -383,14 +383,6 @@ notes_threads() {
 		}' "$out/first-write.csv" "$out/first-write-2threads.csv"
 }
 
-# Column col of method m's ok row at size bytes (CSV column 4), to three significant digits.
-col_size() {       # col_size study method col bytes
-	awk -F, -v m="$2" -v c="$3" -v b="$4" 'NR > 1 && $2 == m && $19 == "ok" && $4 == b { printf "%.3g", $c; exit }' \
-		"$out/$1.csv"
-}
-
-# KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
-kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
 
 # Column col of method m's ok row at size bytes (CSV column 4), to three significant digits.
 col_size() {       # col_size study method col bytes
@@ -400,6 +392,34 @@ col_size() {       # col_size study method col bytes
 
 # KiB as "12 KiB", "3.4 MiB", "1.2 GiB".
 kib() { awk -v k="${1:-0}" 'BEGIN { if (k < 1024) printf "%d KiB", k; else if (k < 1048576) printf "%.1f MiB", k / 1024; else printf "%.1f GiB", k / 1048576 }'; }
+
+# uffd-async's populated-only get+reset as a walk: t = a * (upper-level entries walked)
+# + b * (populated 2 MiB blocks).  With k random pages, a page table of the level
+# above covers one PUD span (1 GiB on x86-64): the walk reads all its entries where
+# one of the k pages lies.  Expected counts of those spans and of the blocks, from
+# the 256 GiB and 16 TiB rows (the same k and about the same blocks, ~4x the entries
+# walked), give a and b.
+scan_model() {
+	awk -F, -v pg="$(getconf PAGESIZE)" '
+		function cover(n, k) { return n * (1 - exp(k * log(1 - 1 / n))) }
+		NR > 1 && $2 == "uffd-async" && $19 == "ok" { t[$4] = $10; k = $6 }
+		END {
+			ent = pg / 8; pmd = pg * ent; pud = pmd * ent
+			big = "274877906944"; huge = "17592186044416"; g = "1073741824"
+			if (!(big in t) || !(huge in t) || !k) exit
+			# every in-range entry of the level above that too (sz / pud of them)
+			for (s in t) {
+				sz = s + 0; up = sz > pud ? sz / pud : 1
+				walk[s] = ent * cover(up, k) + up
+				blk[s] = cover(sz / pmd, k)
+			}
+			a = (t[huge] - t[big]) / (walk[huge] - walk[big]); b = (t[big] - a * walk[big]) / blk[big]
+			printf "- The scan as a walk (from the 256 GiB and 16 TiB rows): %.0f ns per entry of the page tables\n", a * 1e6
+			printf "  of the upper levels (%d entries a table, the lowest of them one per 2 MiB; %.0f of them walked at 256 GiB, %.0f at 16 TiB),\n", ent, walk[big], walk[huge]
+			printf "  and %.2f µs per populated 2 MiB block (its page table walked, the written page re-armed;\n", b * 1e3
+			printf "  %.0f blocks at 256 GiB, %.0f at 1 GiB).\n", blk[big], blk[g]
+		}' "$out/size.csv"
+}
 
 notes_size() {
 	local g=1073741824 big=274877906944 huge=17592186044416 a1 a256
@@ -409,6 +429,7 @@ notes_size() {
 	echo "  $(col_size size uffd-async 10 $huge) ms at 16 TiB; arming took $(col_size size uffd-async 17 $big) ms at"
 	echo "  256 GiB and $(col_size size uffd-async 17 $huge) ms at 16 TiB, adding $(kib "$(col_size size uffd-async 18 $big)")"
 	echo "  and $(kib "$(col_size size uffd-async 18 $huge)") of page tables."
+	scan_model
 	echo "- \`raw\` (a marker in every entry): get+reset $(col_at size raw 10 4 first) ms at the smallest size,"
 	echo "  $(col_size size raw 10 $g) ms at 1 GiB and $(col_size size raw 10 $big) ms at 256 GiB; arming 256 GiB took"
 	echo "  $(col_size size raw 17 $big) ms and added $(kib "$(col_size size raw 18 $big)") of page tables; 16 TiB is refused."
@@ -480,7 +501,7 @@ if [ $update = 1 ]; then
 	whole="machine target demo first-write-notes threads-notes size-notes fraction-notes"
 	[ -z "$only" ] || whole=""
 	for name in $whole \
-		$(for s in "${studies[@]}"; do echo "${s%%|*}"; case ${s%%|*} in restore-*) echo "${s%%|*}-notes" ;; esac; done); do
+		$(for s in "${studies[@]}"; do echo "${s%%|*}"; case ${s%%|*} in restore-*|size) echo "${s%%|*}-notes" ;; esac; done); do
 		[ -s "$out/$name.block.md" ] || continue
 		# Replace what lies between <!-- BEGIN name --> and <!-- END name -->.
 		awk -v name="$name" -v file="$out/$name.block.md" '

@@ -46,7 +46,7 @@ unsigned int ww_async_debug;                    /* test hooks: src/uffd_async_de
 struct async_state {
 	struct page_region vec[VEC_LEN];
 	struct ww_region drops[DROPS_MAX];
-	struct ww_sparse records;       /* list head of the ranges' records */
+	struct ww_sparse_list records;  /* the ranges' records */
 };
 
 static int async_probe(char *why, size_t whylen)
@@ -127,8 +127,8 @@ static void async_close(struct ww_tracker *t)
 	struct async_state *st = t->priv;
 
 	/* Records of ranges a failed unwatch left behind (close forgets them all). */
-	while (st->records.next)
-		ww_sparse_free(st->records.next);
+	while (st->records.head.next)
+		ww_sparse_free(st->records.head.next);
 	close(t->pagemap_fd);
 	close(t->uffd);
 	t->pagemap_fd = t->uffd = -1;

@@ -144,6 +144,11 @@ static inline int ww_uffd_wp_err(int ret)
 size_t ww_sized_copy(void *dst, const void *src, size_t src_size);
 /* THP mode from sysfs: 0 never, 1 madvise, 2 always, -1 unknown (no THP). */
 long ww_thp_mode(void);
+/*
+ * The same for PMD-size pages of this process's anonymous memory: the
+ * per-size setting where it does not inherit, and PR_SET_THP_DISABLE.
+ */
+long ww_thp_pmd_mode(void);
 /* 0 if the kernel has what backend b (not AUTO) needs, else -errno. */
 int ww_backend_features(enum ww_backend b);
 /* ww_open()'s backend choice: AUTO, WRITEWATCH_BACKEND, fall-through. */

@@ -262,10 +262,12 @@ static long read_long_file(const char *path, const char *key)
 	return v;
 }
 
-/* THP mode: the bracketed word of the "enabled" file. */
-long ww_thp_mode(void)
+#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage/"
+
+/* The bracketed word of a THP "enabled" file: 2 always, 1 madvise, 0 never, 3 inherit, -1. */
+static long thp_file_mode(const char *path)
 {
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	FILE *f = fopen(path, "re");
 	char line[256];
 	long v = -1;
 
@@ -273,9 +275,45 @@ long ww_thp_mode(void)
 		return -1;
 	if (fgets(line, sizeof(line), f))
 		v = strstr(line, "[always]") ? 2 : strstr(line, "[madvise]") ? 1 :
-		    strstr(line, "[never]") ? 0 : -1;
+		    strstr(line, "[never]") ? 0 : strstr(line, "[inherit]") ? 3 : -1;
 	fclose(f);
 	return v;
+}
+
+/* THP mode: the bracketed word of the "enabled" file. */
+long ww_thp_mode(void)
+{
+	return thp_file_mode(THP_SYSFS "enabled");
+}
+
+/*
+ * Since Linux 6.8 each THP size has its own "enabled" (always, madvise,
+ * never, or inherit the global one): PMD-size pages may be "always" with the
+ * global mode "never", or "never" under a global "always".  Only the PMD
+ * size matters to anonymous memory registered with a userfaultfd: smaller
+ * (mTHP) sizes fall back to base pages there ("per-page fault fidelity").
+ * And a process may have THP disabled for itself (PR_SET_THP_DISABLE; with
+ * PR_THP_DISABLE_EXCEPT_ADVISED, Linux 6.18, only MADV_HUGEPAGE memory keeps it).
+ */
+long ww_thp_pmd_mode(void)
+{
+	long mode = ww_thp_mode(), pmd = read_long_file(THP_SYSFS "hpage_pmd_size", NULL);
+	int off = prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+	char path[128];
+
+	if (pmd > 0) {
+		long per;
+
+		snprintf(path, sizeof(path), THP_SYSFS "hugepages-%ldkB/enabled", pmd / 1024);
+		per = thp_file_mode(path);
+		if (per >= 0 && per != 3)
+			mode = per;
+	}
+	if (off == 1)
+		return 0;
+	if (off > 1 && mode == 2)
+		return 1;       /* disabled except where advised: madvise mode for us */
+	return mode;
 }
 
 /* What ww_open(AUTO) does now, WRITEWATCH_BACKEND included. */

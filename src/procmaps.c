@@ -20,9 +20,18 @@
 /* Long enough for "lo-hi perms offset dev inode" and for smaps' VmFlags line. */
 #define PM_LINE 256
 
+/*
+ * smaps is read in pieces shorter than any of its entries: the kernel
+ * formats entries (walking the VMA's page tables for each) until a read's
+ * buffer is full, so a 4 KiB read would format several VMAs beyond the last
+ * one needed; this way it is one (the seq_file starts the next entry when a
+ * read drains the current one).
+ */
+#define PM_SMAPS_READ 256
+
 struct pm_reader {
 	int fd;
-	size_t pos, len;
+	size_t pos, len, chunk;
 	char buf[4096];
 };
 
@@ -39,7 +48,7 @@ static int pm_line(struct pm_reader *r, char *line, size_t cap)
 		char c;
 
 		if (r->pos == r->len) {
-			ssize_t got = read(r->fd, r->buf, sizeof(r->buf));
+			ssize_t got = read(r->fd, r->buf, r->chunk);
 
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -181,7 +190,7 @@ int ww_vmas_each_in(int pid, char *line, size_t cap, uintptr_t a, uintptr_t b, u
 		    ww_vma_fn fn, void *arg)
 {
 	bool smaps = flags & WW_VMAS_SMAPS, want = false;
-	struct pm_reader r = { .fd = -1 };
+	struct pm_reader r = { .fd = -1, .chunk = smaps ? PM_SMAPS_READ : sizeof(r.buf) };
 	char path[48];
 	struct ww_vma v;
 	int ret = 0, got = 0;

@@ -44,12 +44,27 @@ struct ww_sparse {
 	size_t n, cap;
 	/* Every record of a tracker, so that closing it frees those a failed unwatch left. */
 	struct ww_sparse *prev, *next;
+	bool pooled;                            /* in its list's pool, not a mapping of its own */
+};
+
+#define WW_SPARSE_POOL 64
+
+/*
+ * A tracker's records: the list, and headers for the first WW_SPARSE_POOL
+ * of them (free: prev NULL) in the tracker's own mapping, so that watching
+ * a range maps nothing before the range has populated pages: a program may
+ * have just released a hole it maps again next (Win32 code reserving
+ * adjacent allocations does).
+ */
+struct ww_sparse_list {
+	struct ww_sparse head;
+	struct ww_sparse pool[WW_SPARSE_POOL];
 };
 
 /* May [start, end) use the populated-only mode?  (Private anonymous, no THP.) */
 bool ww_sparse_eligible(uintptr_t start, uintptr_t end);
-/* A new record, linked after *list (the tracker's). */
-struct ww_sparse *ww_sparse_new(struct ww_sparse *list);
+/* A new record, linked into the tracker's list. */
+struct ww_sparse *ww_sparse_new(struct ww_sparse_list *list);
 /* Unlink and free s (NULL: nothing). */
 void ww_sparse_free(struct ww_sparse *s);
 /* Record (set) or forget (clear) pages [start, end). */

@@ -16,24 +16,51 @@
 
 /* ---- which memory may go without markers ---- */
 
+/* A PMD maps 512 base-page entries' worth (a page table of 8-byte entries). */
+static size_t block_pmd(void)
+{
+	return ww_page_size() / 8 * ww_page_size();
+}
+
 struct elig {
-	long thp;               /* ww_thp_mode() */
+	uintptr_t start, end;   /* the range */
+	size_t pmd;             /* PMD size: a THP's */
+	long thp;               /* ww_thp_pmd_mode() */
 	bool ok;
+	bool thp_room;          /* a VMA holds a PMD-aligned block overlapping the range */
 };
 
 /*
- * Private anonymous memory only: a read fault on shared or file memory maps
- * an existing page without the uffd-wp bit, which would read as written.
- * And no THP: without a page table in place, a first write can fault in a
- * whole 2 MiB page, which reads as 512 written pages.
+ * From maps (cheap): private anonymous memory only, since a read fault on
+ * shared or file memory maps an existing page without the uffd-wp bit,
+ * which would read as written.  And note whether a THP could back some of
+ * the range: a PMD-aligned block inside a VMA, overlapping the range.
  */
-static int elig_vma(const struct ww_vma *v, void *arg)
+static int elig_maps(const struct ww_vma *v, void *arg)
+{
+	struct elig *e = arg;
+	uintptr_t lo = ww_align_up(v->start, e->pmd), hi = ww_align_down(v->end, e->pmd);
+
+	if (v->shared || ww_vma_has_file(v)) {
+		e->ok = false;
+		return 1;
+	}
+	if (lo < hi && lo < e->end && hi > e->start)
+		e->thp_room = true;
+	return 0;
+}
+
+/*
+ * From smaps: no THP.  Without a page table in place, a first write can
+ * fault in a whole PMD-size page, which reads as 512 written pages.
+ */
+static int elig_smaps(const struct ww_vma *v, void *arg)
 {
 	struct elig *e = arg;
 	bool thp = e->thp == 2 ? !v->nohugepage : e->thp == 1 ? v->hugepage && !v->nohugepage :
 		   e->thp != 0;
 
-	if (v->shared || ww_vma_has_file(v) || v->hugetlb || thp) {
+	if (v->hugetlb || thp) {
 		e->ok = false;
 		return 1;
 	}
@@ -42,15 +69,20 @@ static int elig_vma(const struct ww_vma *v, void *arg)
 
 bool ww_sparse_eligible(uintptr_t start, uintptr_t end)
 {
-	struct elig e = { .thp = ww_thp_mode(), .ok = true };
+	struct elig e = { .start = start, .end = end, .pmd = block_pmd(),
+			  .thp = ww_thp_pmd_mode(), .ok = true };
+
+	if (ww_vmas_each(start, end, 0, elig_maps, &e) < 0 || !e.ok)
+		return false;
 	/*
 	 * VmFlags (hg, nh) are only in smaps, whose reading makes the kernel
-	 * walk the page tables of the VMAs up to this range: skip it when THP
-	 * is off, where maps says enough.
+	 * walk the page tables of every VMA below the range, of the range and
+	 * of the VMA just above it (seq_file formats one entry ahead).  So it
+	 * is read only when a THP could back part of the range.
 	 */
-	unsigned flags = e.thp == 0 ? 0 : WW_VMAS_SMAPS;
-
-	if (ww_vmas_each(start, end, flags, elig_vma, &e) < 0)
+	if (e.thp == 0 || !e.thp_room)
+		return true;
+	if (ww_vmas_each(start, end, WW_VMAS_SMAPS, elig_smaps, &e) < 0)
 		return false;
 	return e.ok;
 }
@@ -95,17 +127,33 @@ static size_t bytes_of(size_t nblocks)
 	return ww_align_up(nblocks * sizeof(struct ww_sparse_block), ww_page_size());
 }
 
-struct ww_sparse *ww_sparse_new(struct ww_sparse *list)
+/* A free header of the pool, else one of its own mapping. */
+static struct ww_sparse *header_new(struct ww_sparse_list *list)
 {
-	struct ww_sparse *s = map_bytes(sizeof(*s));
+	struct ww_sparse *s;
+
+	for (size_t i = 0; i < WW_SPARSE_POOL; i++) {
+		if (!list->pool[i].prev) {
+			memset(&list->pool[i], 0, sizeof(list->pool[i]));
+			list->pool[i].pooled = true;
+			return &list->pool[i];
+		}
+	}
+	s = map_bytes(sizeof(*s));
+	return s;
+}
+
+struct ww_sparse *ww_sparse_new(struct ww_sparse_list *list)
+{
+	struct ww_sparse *s = header_new(list), *head = &list->head;
 
 	if (!s)
 		return NULL;
-	s->prev = list;
-	s->next = list->next;
-	if (list->next)
-		list->next->prev = s;
-	list->next = s;
+	s->prev = head;
+	s->next = head->next;
+	if (head->next)
+		head->next->prev = s;
+	head->next = s;
 	return s;
 }
 
@@ -118,7 +166,10 @@ void ww_sparse_free(struct ww_sparse *s)
 		s->next->prev = s->prev;
 	if (s->b)
 		munmap(s->b, bytes_of(s->cap));
-	munmap(s, sizeof(*s));
+	if (s->pooled)
+		memset(s, 0, sizeof(*s));       /* prev NULL: free again */
+	else
+		munmap(s, sizeof(*s));
 }
 
 static int reserve(struct ww_sparse *s, size_t more)

@@ -143,16 +143,26 @@ struct slot {
 	int ns;
 };
 
-/* Fresh memory with small pages, populated as the case says. */
+/*
+ * Fresh memory with small pages, populated as the case says.  A one-page
+ * PROT_NONE mapping sits right above it: ww_watch may read /proc/self/smaps,
+ * and the kernel then walks the page tables of the mapping just above the
+ * range too (it formats one entry ahead); without the guard that would be
+ * the other method of the pair, whose markers would bill this one's arming.
+ */
 static int slot_map(struct slot *s, const struct wb_case *c, const uint32_t *idx, size_t k)
 {
 	size_t i, pg = wb_page();
 
-	s->base = mmap(NULL, c->size, PROT_READ | PROT_WRITE,
+	s->base = mmap(NULL, c->size + pg, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->base == MAP_FAILED) {
 		s->base = NULL;
 		fail(s->r, errno, "mmap");
+		return -1;
+	}
+	if (mprotect(s->base + c->size, pg, PROT_NONE)) {
+		fail(s->r, errno, "mprotect (guard page)");
 		return -1;
 	}
 	/* The same small pages whatever the THP mode of the machine. */
@@ -269,7 +279,7 @@ static void slot_finish(struct slot *s, const struct wb_case *c)
 	}
 	wb_target_close(s->t);
 	if (s->base)
-		munmap(s->base, c->size);
+		munmap(s->base, c->size + wb_page());
 	free(s->samples);
 }
 
