@@ -321,16 +321,21 @@ static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr
 	return ret == -EFAULT ? -ENOMEM : ret;
 }
 
-int ww_async_debug_sparse(struct ww_tracker *t, const void *addr)
+int ww_async_populated_only(struct ww_tracker *t, uintptr_t start, uintptr_t end)
 {
 	struct ww_range *r;
 	int ret;
 
 	pthread_mutex_lock(&t->lock);
-	r = ww_range_find(t, (uintptr_t)addr);
-	ret = !r ? -ENOENT : t->ops == &ww_uffd_async_ops && r->priv;
+	r = ww_range_find(t, start);
+	ret = !r ? -ENOENT : t->ops == &ww_uffd_async_ops && r->priv && r->end >= end;
 	pthread_mutex_unlock(&t->lock);
 	return ret;
+}
+
+int ww_async_debug_sparse(struct ww_tracker *t, const void *addr)
+{
+	return ww_async_populated_only(t, (uintptr_t)addr, (uintptr_t)addr + 1);
 }
 
 const struct ww_backend_ops ww_uffd_async_ops = {

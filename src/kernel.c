@@ -39,6 +39,7 @@ struct ww_procmap_query {
 	__u64 build_id_addr;
 };
 #define WW_PROCMAP_QUERY _IOWR('f', 17, struct ww_procmap_query)
+#define WW_PROCMAP_VMA_WRITABLE 0x02
 
 /* ioctl() that retries EINTR (and EAGAIN when asked) and returns -errno. */
 static long k_ioctl(int fd, unsigned long req, void *arg, bool retry_eagain)
@@ -440,6 +441,23 @@ int ww_k_mapped_in(int maps_fd, uintptr_t start, size_t len)
 		at = q.vma_end;
 	}
 	return 0;
+}
+
+int ww_k_writable_in(int maps_fd, uintptr_t start, size_t len)
+{
+	struct ww_procmap_query q;
+	uintptr_t at = start, end = start + len;
+
+	while (at < end) {
+		long ret = vma_query(maps_fd, at, &q);
+
+		if (ret < 0)
+			return (int)ret;
+		if (!(q.vma_flags & WW_PROCMAP_VMA_WRITABLE))
+			return 0;
+		at = q.vma_end;
+	}
+	return 1;
 }
 
 int ww_k_release(char *buf, size_t len, int *major, int *minor)

@@ -76,6 +76,12 @@ int ww_k_maps_open(pid_t pid);
 int ww_k_maps_alive(int maps_fd);
 /* ww_k_mapped() for that address space: 0, -ENOMEM for a hole, -ESRCH. */
 int ww_k_mapped_in(int maps_fd, uintptr_t start, size_t len);
+/*
+ * 1 if every VMA of [start, start+len) is writable, 0 if one is not, -ENOMEM
+ * for a hole; -ENOTTY without PROCMAP_QUERY (Linux < 6.11).  maps_fd -1:
+ * this process (opened for the call).
+ */
+int ww_k_writable_in(int maps_fd, uintptr_t start, size_t len);
 
 /* ---- kernel_mem.c ---- */
 
@@ -91,6 +97,11 @@ long ww_k_populated(int fd, uintptr_t start, uintptr_t end, struct page_region *
 /* mincore(2): one byte a base page, bit 0 set when resident. */
 int ww_k_mincore(uintptr_t start, size_t len, unsigned char *vec);
 int ww_k_dontneed(uintptr_t start, size_t len);
+/*
+ * Bytes one page-table page maps (2 MiB with 4 KiB pages): a MADV_DONTNEED
+ * of a whole such block lets the kernel free the table (CONFIG_PT_RECLAIM).
+ */
+size_t ww_k_pt_span(void);
 /* 0 when no swap is configured (SwapTotal 0), 1 when some is or it is unknown. */
 int ww_k_swap_active(void);
 /* Physical memory in bytes. */

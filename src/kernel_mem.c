@@ -103,6 +103,12 @@ int ww_k_dontneed(uintptr_t start, size_t len)
 	return madvise((void *)start, len, MADV_DONTNEED) ? -errno : 0;
 }
 
+size_t ww_k_pt_span(void)
+{
+	/* A page of 8-byte entries, each mapping a base page. */
+	return ww_page_size() / 8 * ww_page_size();
+}
+
 int ww_k_swap_active(void)
 {
 	FILE *f = fopen("/proc/meminfo", "re");

@@ -9,13 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "kernel.h"
+#include "procmaps.h"
 #include "remote.h"
 #include "snapshot.h"
+#include "uffd_async.h"
 
 #define RESTORE_BUF 1024        /* runs per get */
+#define REARM_BUF 64            /* runs per re-arming get (what it returns is not used) */
+#define REARM_GAP 1024          /* units between runs re-armed by one get+reset */
 
 /* Page tables cost 8 bytes a page; arming a range may use at most this share of memory. */
 #define PT_SHARE_DIV 8
@@ -23,6 +28,39 @@
 static uintptr_t run_end(const void *arr, size_t i)
 {
 	return ((const struct snap_run *)arr)[i].end;
+}
+
+/* Does [a, b) hold saved pages? */
+static bool saved_in(const struct ww_snapshot *s, uintptr_t a, uintptr_t b)
+{
+	size_t i = ww_search_end(s->runs, s->nr_runs, a, run_end);
+
+	return a < b && i < s->nr_runs && s->runs[i].start < b;
+}
+
+/*
+ * Drop [a, e), pages that were holes at take.  Dropping one page leaves its
+ * page table behind, and on uffd-async every later scan walks it: a sparse
+ * range written at random would cost more to scan each run.  So when the
+ * page-table blocks around [a, e) lie in the range and nothing of them was
+ * saved (all holes at take, so zeros either way), the whole blocks are
+ * dropped, which lets the kernel free their tables.  Only where uffd-async
+ * arms populated pages only: there a hole reads as unwritten, its first
+ * write as written and a read maps nothing a scan reports, so the wider drop
+ * changes nothing the tracking sees.  Armed with markers, a dropped hole
+ * would lose its marker (a later read would map a zero page that reads as
+ * written); uffd-sync needs the markers too; another process's holes are
+ * written with zeros, not dropped.  All of those keep the exact drop.
+ */
+static int drop_hole(struct ww_snapshot *s, uintptr_t a, uintptr_t e)
+{
+	size_t span = ww_k_pt_span();
+	uintptr_t lo = ww_align_down(a, span), hi = ww_align_up(e, span);
+
+	if (s->pid || lo < s->start || hi > s->end || hi < e || saved_in(s, lo, a) ||
+	    saved_in(s, e, hi) || ww_async_populated_only(s->t, lo, hi) != 1)
+		return ww_snap_hole(s, a, e - a);
+	return ww_snap_hole(s, lo, hi - lo);
 }
 
 /*
@@ -46,7 +84,7 @@ static int put_back(struct ww_snapshot *s, uintptr_t a, uintptr_t b)
 			i++;
 		} else {
 			e = r && r->start < b ? r->start : b;
-			ret = ww_snap_hole(s, a, e - a);
+			ret = drop_hole(s, a, e);
 		}
 		if (ret)
 			return ret;
@@ -56,31 +94,14 @@ static int put_back(struct ww_snapshot *s, uintptr_t a, uintptr_t b)
 }
 
 /*
- * Re-arm the n runs in s->buf (our own copies wrote them; the writers are
- * quiescent).  A get+reset over their span re-arms them all in one walk; a
- * reset per run costs a call each.  Measured here: uffd-async walks page
- * tables at a few ns a page and resets a run in about 2 us, so per-run
- * resets win until runs are dense; the other backends walk a bitmap, and
- * mprotect pays far more per separate reset than per batched one.
+ * Get+reset [at, end): re-arms what was written there in one walk (what it
+ * returns, the runs just put back, goes to rbuf: buf holds the batch).
  */
-static int rearm(struct ww_snapshot *s, size_t n)
+static int rearm_span(struct ww_snapshot *s, uintptr_t at, uintptr_t end)
 {
-	uintptr_t at = s->buf[0].start, end = s->buf[n - 1].end;
-	size_t i;
-
-	if (ww_backend_id(s->t) == WW_BACKEND_UFFD_ASYNC && n * 1024 < (end - at) / s->gran) {
-		for (i = 0; i < n; i++) {
-			int ret = ww_reset(s->t, (void *)(uintptr_t)s->buf[i].start,
-					   s->buf[i].end - s->buf[i].start);
-
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
 	while (at < end) {
 		void *next = NULL;
-		ssize_t got = ww_get_regions(s->t, (void *)at, end - at, s->buf, s->buf_len,
+		ssize_t got = ww_get_regions(s->t, (void *)at, end - at, s->rbuf, REARM_BUF,
 					     WW_GET_RESET, &next);
 
 		if (got < 0)
@@ -88,6 +109,37 @@ static int rearm(struct ww_snapshot *s, size_t n)
 		if ((uintptr_t)next <= at)
 			return -EIO;
 		at = (uintptr_t)next;
+	}
+	return 0;
+}
+
+/*
+ * Re-arm the n runs in s->buf (our own copies wrote them; the writers are
+ * quiescent) by get+reset, which re-arms exactly what it reports, over spans
+ * of runs: one kernel call a span, which walks the span.  On uffd-async
+ * (measured on a quiet 2-core VM: a call about 1.4 us, a walk about 1.1 ns
+ * a page) runs closer than REARM_GAP units share a span, so no gap costs
+ * more to walk than a call; the other backends walk a bitmap, and mprotect
+ * pays far more per separate reset than per batched one, so they re-arm the
+ * batch as one span.
+ */
+static int rearm(struct ww_snapshot *s, size_t n)
+{
+	uintptr_t gap = ww_backend_id(s->t) == WW_BACKEND_UFFD_ASYNC ? REARM_GAP * s->gran :
+		       UINTPTR_MAX;
+	size_t i = 0;
+
+	while (i < n) {
+		uintptr_t b = s->buf[i].end;
+		size_t j = i + 1;
+		int ret;
+
+		while (j < n && s->buf[j].start - b < gap)
+			b = s->buf[j++].end;
+		ret = rearm_span(s, s->buf[i].start, b);
+		if (ret)
+			return ret;
+		i = j;
 	}
 	return 0;
 }
@@ -108,10 +160,45 @@ static ssize_t restore_batch(struct ww_snapshot *s, size_t n)
 	return ret ? ret : (ssize_t)pages;
 }
 
+static int vma_writable(const struct ww_vma *v, void *arg)
+{
+	return v->prot & PROT_WRITE ? 0 : -EACCES;
+}
+
+/*
+ * This process's copies are memcpy(): a page the application made read-only
+ * or PROT_NONE since take would fault in the library.  So on the uffd
+ * backends the range must be writable throughout, checked before anything
+ * is changed (-EACCES).  The mprotect backend write-protects unwritten pages
+ * itself and its fault handler takes a write to any watched page; another
+ * process's memory is written by process_vm_writev, which fails instead.
+ */
+static int check_writable(struct ww_snapshot *s)
+{
+	char line[512];
+	int ret;
+
+	if (s->pid || ww_backend_id(s->t) == WW_BACKEND_MPROTECT)
+		return 0;
+	ret = ww_k_writable_in(s->maps_fd, s->start, s->end - s->start);
+
+	if (ret == -ENOTTY)
+		return ww_vmas_each_in(0, line, sizeof(line), s->start, s->end, 0, vma_writable,
+				       NULL);
+	/* A hole: the get says so, as the tracker sees it (-EFAULT, then -ENOENT). */
+	if (ret < 0)
+		return ret == -ENOMEM ? 0 : ret;
+	return ret ? 0 : -EACCES;
+}
+
 static ssize_t restore_all(struct ww_snapshot *s)
 {
-	uintptr_t at;
 	ssize_t total = 0;
+	int ret = check_writable(s);
+	uintptr_t at;
+
+	if (ret)
+		return ret;
 
 	for (at = s->start; at < s->end;) {
 		void *next = NULL;
@@ -156,6 +243,9 @@ void ww_snap_release(struct ww_snapshot *s)
 		munmap(s->data, s->data_map);
 	free(s->runs);
 	free(s->buf);
+	free(s->rbuf);
+	if (s->maps_fd >= 0)
+		close(s->maps_fd);
 	free(s);
 }
 
@@ -223,12 +313,19 @@ static int snap_init(struct ww_snapshot *s, struct ww_tracker *t, uintptr_t a, u
 	if (a & (ps - 1))
 		return -EINVAL;
 	*s = (struct ww_snapshot){ .t = t, .pid = t->pid, .start = a, .gran = (size_t)ps,
-				   .end = ww_align_up(end, (size_t)ps) };
+				   .end = ww_align_up(end, (size_t)ps), .maps_fd = -1 };
 	if (s->end < a)
 		return -EINVAL;
+	/* Restore checks the range's VMAs each time: an open maps file saves an open a call. */
+	if (!s->pid) {
+		int fd = ww_k_maps_open(getpid());
+
+		s->maps_fd = fd < 0 ? -1 : fd;
+	}
 	s->buf_len = RESTORE_BUF;
 	s->buf = malloc(s->buf_len * sizeof(*s->buf));
-	if (!s->buf)
+	s->rbuf = malloc(REARM_BUF * sizeof(*s->rbuf));
+	if (!s->buf || !s->rbuf)
 		return -ENOMEM;
 	return *watched ? 0 : check_pt_cost(s->start, s->end);
 }
@@ -250,6 +347,7 @@ WW_API int ww_snapshot_take(struct ww_tracker *t, void *addr, size_t len,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
+	s->maps_fd = -1;
 	ret = snap_init(s, t, (uintptr_t)addr, end, &watched);
 	if (!ret)
 		ret = save_and_arm(s, watched);

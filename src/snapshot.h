@@ -40,6 +40,8 @@ struct ww_snapshot {
 	size_t data_map;
 	struct ww_region *buf;          /* restore's get buffer */
 	size_t buf_len;
+	struct ww_region *rbuf;         /* the re-arming get's */
+	int maps_fd;                    /* this process's /proc/self/maps, for restore's checks */
 };
 
 /* snapshot_take.c: plan the runs of [s->start, s->end) and save their content. */

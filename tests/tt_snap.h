@@ -35,23 +35,33 @@ static inline void tt_resident(const char *p, size_t len, unsigned char *vec)
 		tt_fail("mincore: %s", strerror(errno));
 }
 
-/* Reference copy, then the snapshot (writers are quiescent: this thread only). */
-static inline void tt_snap_take(struct tt_snap *x, int sparse)
+/*
+ * Reference copy, then the snapshot (writers are quiescent: this thread
+ * only).  Copying the range maps the zero page into its holes; with
+ * keep_holes, holes are not read (they are zeros) and stay holes at take.
+ */
+static inline void tt_snap_take_as(struct tt_snap *x, int sparse, int keep_holes)
 {
 	size_t len = tt_snap_len(x), i;
 	unsigned char *vec = malloc(len / TT_PAGE);
 
-	x->ref = malloc(len);
+	x->ref = calloc(len, 1);
 	x->hole = calloc(x->npages, 1);
 	x->touched = calloc(x->npages, 1);
 	tt_check(x->ref && x->hole && x->touched && vec, "oom");
-	/* Residency first: copying the range maps the zero page into its holes. */
 	tt_resident(x->mem, len, vec);
 	for (i = 0; sparse && i < x->npages; i++)
 		x->hole[i] = !(vec[i * (x->gran / TT_PAGE)] & 1);
-	memcpy(x->ref, x->mem, len);
+	for (i = 0; i < x->npages; i++)
+		if (!keep_holes || !x->hole[i])
+			memcpy(x->ref + i * x->gran, x->mem + i * x->gran, x->gran);
 	tt_ok(ww_snapshot_take(x->t, x->mem, len, &x->s));
 	free(vec);
+}
+
+static inline void tt_snap_take(struct tt_snap *x, int sparse)
+{
+	tt_snap_take_as(x, sparse, 0);
 }
 
 static inline void tt_snap_write(struct tt_snap *x, size_t pg)
