@@ -90,6 +90,10 @@ $(BUILD)/writewatch.pc: writewatch.pc.in Makefile include/writewatch.h
 $(BUILD)/tests/%: tests/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) -Itests $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)
+# A test of the tool's own code that compiles it in sees its headers and links its measuring code.
+$(BUILD)/tests/tool_rate_maps: BASEFLAGS += -Itools -Itools/measure
+$(BUILD)/tests/tool_rate_maps: LDLIBS := $(MEASURE_LIB) -pthread
+$(BUILD)/tests/tool_rate_maps: $(MEASURE_LIB)
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)

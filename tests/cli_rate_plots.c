@@ -3,8 +3,8 @@
  * writewatch rate --plot DIR writes rate.svg, heatmap.svg and windows.svg,
  * --svg FILE the three in one, all well-formed XML (checked here, and by
  * xmllint when it is installed); the heatmap names the target's region
- * band; --plot and --svg together, a bad interval, a missing command or
- * PID are usage errors.
+ * band, the windows picture has the region's own curve; --plot and --svg
+ * together, a bad interval, a missing command or PID are usage errors.
  */
 #include <sys/stat.h>
 
@@ -48,6 +48,8 @@ int main(int argc, char **argv)
 	const char *extra[] = { "--plot", dir, "--link-mbps", "100", NULL };
 	const char *extra2[] = { "--svg", opt, NULL };
 	struct rate_result x;
+	uint64_t region;
+	char curve[64];
 	size_t i;
 
 	cli_find_tool(argc, argv);
@@ -56,14 +58,18 @@ int main(int argc, char **argv)
 	x = rate_run(50, extra, targs);
 	tt_check(json_get(json_get(x.summary, "summary"), "left_to_copy_bytes"),
 		 "rate --link-mbps: no left_to_copy_bytes");
+	region = x.region;
 	cli_free(&x.r);
+	/* The region is the mapping written most: it has a curve, named in the legend. */
+	snprintf(curve, sizeof(curve), ">[anon] at %#llx<", (unsigned long long)region);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		check_svg(path);
-		if (i == 1) {
+		if (i == 1 || i == 2) {
 			char *text = tt_slurp(path);
 
-			tt_check(strstr(text, ">[anon]<"), "heatmap: no band for the region");
+			tt_check(i == 2 || strstr(text, ">[anon]<"), "heatmap: no band for the region");
+			tt_check(i == 1 || strstr(text, curve), "windows: no curve %s", curve);
 			free(text);
 		}
 		unlink(path);

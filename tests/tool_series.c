@@ -169,9 +169,9 @@ static void bounded(struct series *s)
 	tt_ret(series_distinct(s, 0, s->n), 1000);
 	/* Stored 2, 2 and 1 s long: windows of one (2 s), two (4 s) and the run. */
 	tt_ret(series_windows(s, w, 16), 3);
-	check_window(&w[0], 2, 1, 3, 400, 1000.0 / 3);
-	check_window(&w[1], 4, 2, 1, 800, 800);
-	check_window(&w[2], 5, 3, 1, 1000, 1000);
+	check_window(&w[0], 2, 4, 3, 400, 1000.0 / 3);
+	check_window(&w[1], 4, 8, 1, 800, 800);
+	check_window(&w[2], 5, 10, 1, 1000, 1000);
 	series_free(s);
 	/* A budget of 8 runs: disjoint pages (a run each) merge until they fit. */
 	series_init(s, PG);

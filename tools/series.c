@@ -263,7 +263,8 @@ static void window_of(const struct series *s, size_t k, uint64_t lo, uint64_t hi
 	double sum = 0;
 	size_t i;
 
-	w->intervals = k;
+	/* In intervals as added (each stored one holds per of them; the run: all). */
+	w->intervals = k == s->n ? s->added : k * s->per;
 	w->count = s->n / k;
 	w->max_pages = 0;
 	for (i = 0; i + k <= s->n; i += k) {

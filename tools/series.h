@@ -60,7 +60,7 @@ struct series {
 /* One window of the distinct-pages curve. */
 struct series_window {
 	double seconds;                 /* window length */
-	size_t intervals;               /* intervals per window */
+	size_t intervals;               /* intervals (as added) per window */
 	size_t count;                   /* whole windows in the run (aligned at its start) */
 	uint64_t max_pages;             /* distinct pages, the busiest window */
 	double mean_pages;              /* distinct pages, mean over the windows */
