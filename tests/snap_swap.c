@@ -49,9 +49,7 @@ int main(void)
 	if (!swap_active())
 		tt_skip("no active swap device: swapped-out pages cannot be made here");
 	x.t = tt_open();
-	x.mem = tt_map(len);
-	tt_ok(madvise(x.mem, len, MADV_NOHUGEPAGE));
-	tt_fill_some(x.mem, x.npages, x.gran, &x.seed, 1);
+	tt_snap_map_some(&x, 1);
 	if (madvise(x.mem, len / 2, MADV_PAGEOUT))
 		tt_skip("MADV_PAGEOUT: %s", strerror(errno));
 	out = swapped_pages(x.mem, x.npages / 2);
