@@ -34,13 +34,9 @@ static void one_round(struct tt_snap *x, unsigned round)
 int main(void)
 {
 	struct tt_snap x = { .t = tt_open(), .npages = 256, .gran = TT_PAGE, .seed = 13 };
-	size_t len = tt_snap_len(&x);
 	char what[64];
 
-	x.mem = tt_map(len);
-	/* Base pages throughout: a THP would make first touches report 512 pages. */
-	tt_ok(madvise(x.mem, len, MADV_NOHUGEPAGE));
-	tt_fill_some(x.mem, x.npages, x.gran, &x.seed, 2);
+	tt_snap_map_some(&x, 2);
 	tt_snap_take(&x, 1);
 	for (unsigned r = 0; r < ROUNDS; r++) {
 		if (r % 100 == 50) {

@@ -35,12 +35,9 @@ int main(void)
 	struct tt_snap x = { .t = tt_open(), .npages = 1024, .gran = TT_PAGE, .seed = 7 };
 	struct writer w[THREADS];
 	pthread_t th[THREADS];
-	size_t len = tt_snap_len(&x);
 	char what[32];
 
-	x.mem = tt_map(len);
-	tt_ok(madvise(x.mem, len, MADV_NOHUGEPAGE));
-	tt_fill_some(x.mem, x.npages, x.gran, &x.seed, 3);
+	tt_snap_map_some(&x, 3);
 	tt_snap_take(&x, 1);
 	for (int i = 0; i < THREADS; i++) {
 		w[i] = (struct writer){ .x = &x, .seed = 100 + (unsigned)i,

@@ -154,4 +154,18 @@ static inline void tt_fill_some(char *mem, size_t npages, size_t gran, unsigned 
 			*(unsigned long long *)(mem + i * gran + j) = tt_rand(seed);
 	}
 }
+
+/*
+ * x->mem: npages base pages of private anonymous memory, about one page in
+ * every filled with random bytes, the others left holes.  Base pages
+ * throughout: a THP would make first touches report 512 pages.
+ */
+static inline void tt_snap_map_some(struct tt_snap *x, unsigned every)
+{
+	size_t len = tt_snap_len(x);
+
+	x->mem = tt_map(len);
+	tt_ok(madvise(x->mem, len, MADV_NOHUGEPAGE));
+	tt_fill_some(x->mem, x->npages, x->gran, &x->seed, every);
+}
 #endif

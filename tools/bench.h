@@ -37,6 +37,15 @@ struct bench_opts {
 
 /* Parse the command line into *o: -1 to go on, else an exit code (help or usage error). */
 int bench_parse(int argc, char **argv, struct bench_opts *o);
+/*
+ * Split the comma list s, calling parse(item, out, i) on the i-th item (non-zero:
+ * a bad item); at most max items.  0 with *count set, or -EINVAL.  Shared by
+ * bench's options and bench --measure restore's (tools/bench_restore.c).
+ */
+typedef int (*bench_item_fn)(const char *item, void *out, int i);
+int bench_parse_list(const char *s, bench_item_fn parse, void *out, int *count, int max);
+/* A method list's item: "all" sets flags[0..n), else flags[id] (id -1: unknown name, -1 back). */
+int bench_flag_item(const char *s, bool *flags, int n, int id);
 /* The cases to run, in order; returns how many (at most max). */
 int bench_cases(const struct bench_opts *o, struct wb_case *cs, int max);
 

@@ -59,9 +59,7 @@ static void usage(FILE *f)
 "be mapped here included), 3 no requested method is available here.\n");
 }
 
-/* Split a comma list; calls parse on every item. */
-static int parse_list(const char *s, int (*parse)(const char *item, void *out, int i), void *out,
-		      int *count)
+int bench_parse_list(const char *s, bench_item_fn parse, void *out, int *count, int max)
 {
 	char buf[512], *save = NULL, *tok;
 	int n = 0;
@@ -70,7 +68,7 @@ static int parse_list(const char *s, int (*parse)(const char *item, void *out, i
 		return -EINVAL;
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (n == BENCH_MAX_LIST || parse(tok, out, n))
+		if (n == max || parse(tok, out, n))
 			return -EINVAL;
 		n++;
 	}
@@ -95,21 +93,24 @@ static int item_pattern(const char *s, void *out, int i)
 	return i >= WB_NPATTERNS || wb_pattern_parse(s, &((enum wb_pattern *)out)[i]);
 }
 
-static int item_method(const char *s, void *out, int i)
+int bench_flag_item(const char *s, bool *flags, int n, int id)
 {
-	bool *m = out;
-	enum wb_method id;
-	int k;
-
 	if (!strcmp(s, "all")) {
-		for (k = 0; k < WB_NMETHODS; k++)
-			m[k] = true;
+		for (int k = 0; k < n; k++)
+			flags[k] = true;
 		return 0;
 	}
-	if (wb_method_parse(s, &id))
+	if (id < 0 || id >= n)
 		return -1;
-	m[id] = true;
+	flags[id] = true;
 	return 0;
+}
+
+static int item_method(const char *s, void *out, int i)
+{
+	enum wb_method id;
+
+	return bench_flag_item(s, out, WB_NMETHODS, wb_method_parse(s, &id) ? -1 : (int)id);
 }
 
 enum { O_BACKENDS = 256, O_MEASURE, O_SIZE, O_FRACTION, O_PAGES, O_PATTERN, O_THREADS, O_REPS,
@@ -174,19 +175,20 @@ static int opt_value(struct bench_opts *o, int c, const char *a)
 	case O_BACKENDS:
 		memset(o->methods, 0, sizeof(o->methods));
 		o->any_method = true;
-		if (parse_list(a, item_method, o->methods, &n))
+		if (bench_parse_list(a, item_method, o->methods, &n, BENCH_MAX_LIST))
 			return cli_usage_error("bench", "unknown method in --backends '%s'", a);
 		return -1;
 	case O_SIZE:
-		if (parse_list(a, item_size, o->sizes, &o->nsizes))
+		if (bench_parse_list(a, item_size, o->sizes, &o->nsizes, BENCH_MAX_LIST))
 			return cli_usage_error("bench", "bad --size '%s' (e.g. 64M,1G,16G)", a);
 		return -1;
 	case O_FRACTION:
-		if (parse_list(a, item_fraction, o->fractions, &o->nfractions))
+		if (bench_parse_list(a, item_fraction, o->fractions, &o->nfractions,
+				     BENCH_MAX_LIST))
 			return cli_usage_error("bench", "bad --fraction '%s' (a share in (0,1]: 0.01, 1%%, 1/64)", a);
 		return -1;
 	case O_PATTERN:
-		if (parse_list(a, item_pattern, o->patterns, &o->npatterns))
+		if (bench_parse_list(a, item_pattern, o->patterns, &o->npatterns, BENCH_MAX_LIST))
 			return cli_usage_error("bench", "bad --pattern '%s' (dense, strided, random)", a);
 		return -1;
 	case O_PAGES:

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "writewatch.h"
+#include "bench.h"
 #include "cli.h"
 #include "measure.h"
 #include "restore.h"
@@ -80,51 +81,39 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* A comma list of sizes (pages false) or page counts into v; -1 on a bad item. */
-static int parse_list(const char *s, size_t *v, int *n, bool pages)
+/* List items (bench_parse_list): a power-of-two size, a page count, a method or "all". */
+static int item_size(const char *s, void *out, int i)
 {
-	char buf[256], *save = NULL, *tok;
+	size_t *v = out;
 
-	if (strlen(s) >= sizeof(buf))
+	return wb_parse_size(s, &v[i]) || v[i] < wb_page() || (v[i] & (v[i] - 1));
+}
+
+static int item_pages(const char *s, void *out, int i)
+{
+	int k;
+
+	if (cli_parse_int(s, 1, 1 << 30, &k))
 		return -1;
-	strcpy(buf, s);
-	*n = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int k;
+	((size_t *)out)[i] = (size_t)k;
+	return 0;
+}
 
-		if (*n == MAX_LIST)
-			return -1;
-		if (pages ? cli_parse_int(tok, 1, 1 << 30, &k) : wb_parse_size(tok, &v[*n]))
-			return -1;
-		if (pages)
-			v[*n] = (size_t)k;
-		else if (v[*n] < wb_page() || (v[*n] & (v[*n] - 1)))
-			return -1;
-		(*n)++;
-	}
-	return *n ? 0 : -1;
+static int item_method(const char *s, void *out, int i)
+{
+	enum wr_method id;
+
+	return bench_flag_item(s, out, WR_NMETHODS, wr_method_parse(s, &id) ? -1 : (int)id);
 }
 
 static int parse_methods(struct ropts *o, const char *s)
 {
-	char buf[256], *save = NULL, *tok;
-	enum wr_method m;
+	int n;
 
-	if (strlen(s) >= sizeof(buf))
+	if (bench_parse_list(s, item_method, o->methods, &n, MAX_LIST))
 		return -1;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "all")) {
-			for (int k = 0; k < WR_NMETHODS; k++)
-				o->methods[k] = true;
-		} else if (wr_method_parse(tok, &m)) {
-			return -1;
-		} else {
-			o->methods[m] = true;
-		}
-		o->any_method = true;
-	}
-	return o->any_method ? 0 : -1;
+	o->any_method = true;
+	return 0;
 }
 
 static int opt_one(void *ctx, int c, const char *a)
@@ -137,13 +126,13 @@ static int opt_one(void *ctx, int c, const char *a)
 	case O_METHODS:
 		return parse_methods(o, a) ? cli_usage_error("bench", "bad --methods '%s'", a) : -1;
 	case O_SIZE:
-		return parse_list(a, o->sizes, &o->nsizes, false) ?
+		return bench_parse_list(a, item_size, o->sizes, &o->nsizes, MAX_LIST) ?
 		       cli_usage_error("bench", "bad --size '%s' (powers of two)", a) : -1;
 	case O_SPARSE:
-		return parse_list(a, o->sparse, &o->nsparse, false) ?
+		return bench_parse_list(a, item_size, o->sparse, &o->nsparse, MAX_LIST) ?
 		       cli_usage_error("bench", "bad --sparse '%s' (powers of two)", a) : -1;
 	case O_PAGES:
-		return parse_list(a, o->pages, &o->npages, true) ?
+		return bench_parse_list(a, item_pages, o->pages, &o->npages, MAX_LIST) ?
 		       cli_usage_error("bench", "bad --pages '%s'", a) : -1;
 	case O_REPS:
 		return cli_parse_int(a, 1, 64, &o->reps) ?
