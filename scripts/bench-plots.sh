@@ -502,7 +502,7 @@ if [ $update = 1 ]; then
 	whole="machine target demo first-write-notes threads-notes size-notes fraction-notes"
 	[ -z "$only" ] || whole=""
 	for name in $whole \
-		$(for s in "${studies[@]}"; do echo "${s%%|*}"; case ${s%%|*} in restore-*|size) echo "${s%%|*}-notes" ;; esac; done); do
+		$(for s in "${studies[@]}"; do echo "${s%%|*}"; case ${s%%|*} in restore-*|size|fraction) echo "${s%%|*}-notes" ;; esac; done); do
 		[ -s "$out/$name.block.md" ] || continue
 		# Replace what lies between <!-- BEGIN name --> and <!-- END name -->.
 		awk -v name="$name" -v file="$out/$name.block.md" '
