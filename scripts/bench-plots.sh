@@ -414,9 +414,10 @@ scan_model() {
 				blk[s] = cover(sz / pmd, k)
 			}
 			a = (t[huge] - t[big]) / (walk[huge] - walk[big]); b = (t[big] - a * walk[big]) / blk[big]
-			printf "- The scan as a walk (from the 256 GiB and 16 TiB rows): %.0f ns per entry of the page tables\n", a * 1e6
-			printf "  of the upper levels (%d entries a table, the lowest of them one per 2 MiB; %.0f of them walked at 256 GiB, %.0f at 16 TiB),\n", ent, walk[big], walk[huge]
-			printf "  and %.2f µs per populated 2 MiB block (its page table walked, the written page re-armed;\n", b * 1e3
+			printf "- `uffd-async`'"'"'s scan as a walk (from the 256 GiB and 16 TiB rows): %.0f ns per\n", a * 1e6
+			printf "  entry of the upper-level page tables (%d entries a table, the lowest level'"'"'s one\n", ent
+			printf "  per 2 MiB; about %.0f walked at 256 GiB, %.0f at 16 TiB), and %.2f µs per\n", walk[big], walk[huge], b * 1e3
+			printf "  populated 2 MiB block (its page table walked, its written page re-armed; about\n"
 			printf "  %.0f blocks at 256 GiB, %.0f at 1 GiB).\n", blk[big], blk[g]
 		}' "$out/size.csv"
 }

@@ -145,18 +145,28 @@ static void async_close(struct ww_tracker *t)
 static int sparse_watch(struct ww_tracker *t, struct ww_range *r)
 {
 	struct async_state *st = t->priv;
-	struct ww_sparse *s = ww_sparse_new(&st->records);
 	uint64_t pages, half = (r->end - r->start) / ww_page_size() / 2 + 1;
+	struct ww_sparse *s;
 	int ret;
 
+	/*
+	 * Count first, protecting nothing: a dense range gets markers at once,
+	 * without being write-protected twice.  smaps last: its reading walks
+	 * the page tables too, of a sparse range only.
+	 */
+	ret = ww_sparse_populated(t->pagemap_fd, st->vec, VEC_LEN, r->start, r->end, half, &pages);
+	if (ret)
+		return ww_uffd_wp_err(ret);
+	if (pages >= half || !ww_sparse_eligible(r->start, r->end))
+		return 1;
+	s = ww_sparse_new(&st->records);
 	if (!s)
 		return 1;
-	/* Stops at half the range populated: the markers' pass protects the rest. */
-	ret = ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, s, r->start, r->end, half, &pages);
-	/* smaps last: its reading walks the page tables too, of a sparse range only. */
-	if (ret || pages >= half || !ww_sparse_eligible(r->start, r->end)) {
+	ret = ww_sparse_arm(t->pagemap_fd, st->vec, VEC_LEN, s, r->start, r->end, UINT64_MAX,
+			    &pages);
+	if (ret) {
 		ww_sparse_free(s);
-		return ret ? ww_uffd_wp_err(ret) : 1;
+		return ww_uffd_wp_err(ret);
 	}
 	r->priv = s;
 	return 0;

@@ -92,6 +92,10 @@ int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
 		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t limit,
 		  uint64_t *pages);
 
+/* How many pages of [start, end) are populated, counting up to limit (no protection). */
+int ww_sparse_populated(int pagemap_fd, struct page_region *vec, size_t vec_len,
+			uintptr_t start, uintptr_t end, uint64_t limit, uint64_t *pages);
+
 /*
  * Dropped pages in [start, end): recorded, but not among the populated runs
  * pop[0..np) (ascending) a scan of [start, end) returned: a hole or the zero

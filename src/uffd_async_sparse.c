@@ -320,13 +320,17 @@ size_t ww_sparse_count(const struct ww_sparse *s, uintptr_t start, uintptr_t end
 
 /* ---- the scans ---- */
 
-int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
-		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t limit,
-		  uint64_t *pages)
+/*
+ * The populated pages of [start, end), up to limit of them: write-protected
+ * and recorded in s when wp, only counted otherwise.
+ */
+static int scan_populated(int pagemap_fd, struct page_region *vec, size_t vec_len,
+			  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t limit,
+			  bool wp, uint64_t *pages)
 {
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
-		.flags = PM_SCAN_CHECK_WPASYNC | PM_SCAN_WP_MATCHING,
+		.flags = PM_SCAN_CHECK_WPASYNC | (wp ? PM_SCAN_WP_MATCHING : 0),
 		.vec = (uintptr_t)vec,
 		.vec_len = vec_len,
 		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
@@ -346,7 +350,7 @@ int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
 			return n == -EPERM ? -EFAULT : (int)n;
 		for (i = 0; i < n; i++) {
 			/* The zero page holds nothing a drop could lose: not recorded. */
-			int ret = vec[i].categories & PAGE_IS_PFNZERO ? 0 :
+			int ret = !wp || vec[i].categories & PAGE_IS_PFNZERO ? 0 :
 				  ww_sparse_set(s, vec[i].start, vec[i].end);
 
 			if (ret)
@@ -358,6 +362,19 @@ int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
 		at = arg.walk_end;
 	}
 	return 0;
+}
+
+int ww_sparse_arm(int pagemap_fd, struct page_region *vec, size_t vec_len,
+		  struct ww_sparse *s, uintptr_t start, uintptr_t end, uint64_t limit,
+		  uint64_t *pages)
+{
+	return scan_populated(pagemap_fd, vec, vec_len, s, start, end, limit, true, pages);
+}
+
+int ww_sparse_populated(int pagemap_fd, struct page_region *vec, size_t vec_len,
+			uintptr_t start, uintptr_t end, uint64_t limit, uint64_t *pages)
+{
+	return scan_populated(pagemap_fd, vec, vec_len, NULL, start, end, limit, false, pages);
 }
 
 /* Append [a, b) to out[0..*n), joining a run that ends at a. */
