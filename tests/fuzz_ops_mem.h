@@ -171,9 +171,9 @@ static void fz_op_dontneed(void)
 		if (fz_is_async()) {
 			p->st = FZ_MAYBE;
 			p->s_re = atomic_load(&g.started[i]);
-		}
-		else if (fz_is_sync())
+		} else if (fz_is_sync()) {
 			p->st = FZ_UNTRACKED;   /* protection dropped until ww_reset */
+		}
 	}
 }
 
