@@ -29,8 +29,21 @@ static void check_names(void)
 	tt_check(b == WW_BACKEND_UFFD_SYNC, "parse uffd-sync");
 }
 
+/*
+ * An address that was mapped and no longer is, made right before its use:
+ * a hole made earlier can be mapped again by anything that maps memory in
+ * between (a tracker's fault thread, the sanitizers' allocator).
+ */
+static char *fresh_hole(void)
+{
+	char *hole = tt_map(4 * TT_PAGE);
+
+	tt_check(munmap(hole, 4 * TT_PAGE) == 0, "munmap");
+	return hole;
+}
+
 /* Leaves [mem, mem + 4 pages) watched: the checks after this one need it. */
-static void check_watch(struct ww_tracker *t, char *mem, char *hole)
+static void check_watch(struct ww_tracker *t, char *mem)
 {
 	char *gap;
 
@@ -38,7 +51,7 @@ static void check_watch(struct ww_tracker *t, char *mem, char *hole)
 	tt_ret(ww_watch(t, mem, 0), -EINVAL);
 	tt_ret(ww_watch(t, mem + 1, TT_PAGE), -EINVAL);
 	tt_ret(ww_watch(t, (void *)(UINTPTR_MAX & ~(TT_PAGE - 1)), 2 * TT_PAGE), -EINVAL);
-	tt_ret(ww_watch(t, hole, TT_PAGE), -ENOMEM);
+	tt_ret(ww_watch(t, fresh_hole(), TT_PAGE), -ENOMEM);
 	tt_ret(ww_watch(t, NULL, TT_PAGE), -ENOMEM);
 	tt_ok(ww_watch(t, mem, 4 * TT_PAGE));
 	tt_ret(ww_watch(t, mem, 4 * TT_PAGE), -EEXIST);
@@ -52,7 +65,7 @@ static void check_watch(struct ww_tracker *t, char *mem, char *hole)
 	tt_ok(ww_unwatch(t, gap, TT_PAGE));
 }
 
-static void check_get(struct ww_tracker *t, char *mem, char *hole)
+static void check_get(struct ww_tracker *t, char *mem)
 {
 	void *pages[8], *next;
 	struct ww_region regs[4];
@@ -66,7 +79,7 @@ static void check_get(struct ww_tracker *t, char *mem, char *hole)
 	tt_ret(ww_get(t, mem, SIZE_MAX, pages, 8, 0), -EINVAL);
 	tt_ret(ww_get(t, mem + 4 * TT_PAGE, TT_PAGE, pages, 8, 0), -ENOENT);
 	tt_ret(ww_get(t, mem, 5 * TT_PAGE, pages, 8, 0), -ENOENT);      /* runs past the range */
-	tt_ret(ww_get(t, hole, TT_PAGE, pages, 8, 0), -ENOENT);
+	tt_ret(ww_get(t, fresh_hole(), TT_PAGE, pages, 8, 0), -ENOENT);
 	tt_ret(ww_get_regions(t, mem, TT_PAGE, NULL, 4, 0, &next), -EFAULT);
 	tt_ret(ww_get_regions(t, mem, TT_PAGE, regs, 0, 0, &next), -EINVAL);
 	tt_ret(ww_get_regions(t, mem, TT_PAGE, regs, 4, 8, &next), -EINVAL);
@@ -127,15 +140,11 @@ int main(void)
 {
 	struct ww_tracker *t = tt_open();
 	char *mem = tt_map(8 * TT_PAGE);
-	char *hole = tt_map(4 * TT_PAGE);
-
-	/* An address that was mapped and no longer is. */
-	tt_check(munmap(hole, 4 * TT_PAGE) == 0, "munmap");
 
 	check_open();
 	check_names();
-	check_watch(t, mem, hole);
-	check_get(t, mem, hole);
+	check_watch(t, mem);
+	check_get(t, mem);
 	check_reset_prepare(t, mem);
 	check_unwatch(t, mem);
 	check_granularity(t, mem);
