@@ -418,8 +418,11 @@ int track_run(struct track_session *s, track_fn fn, void *arg, char *why, size_t
 			snprintf(why, whylen, "collecting the written pages: %s", strerror(-ret));
 			return ret;
 		}
-		if (ret == -ESRCH)
-			s->npages = 0;
+		/*
+		 * -ESRCH with the target gone: what collect() got before it is
+		 * kept.  Those pages were reset, so no later get can report them
+		 * (a target that exits as soon as its last writes are taken).
+		 */
 		ret = merge_seen(s);
 		if (ret)
 			return ret;
