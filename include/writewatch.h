@@ -211,6 +211,10 @@ struct ww_probe {
 	long hugetlb_free_pages;        /* free default-size hugetlb pages */
 	long max_map_count;             /* vm.max_map_count, -1 unknown */
 	long base_page_size;            /* bytes */
+	int pagemap_hole_written;       /* 1: PAGEMAP_SCAN reads a page-table hole of
+					 * write-tracked memory as written; 0: it skips
+					 * it (uffd-async then looks for holes with a
+					 * second scan); -errno: could not tell */
 };
 
 /* Fill *p (p->size set by the caller).  Never fails for a supported size. */

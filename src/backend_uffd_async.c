@@ -19,7 +19,12 @@
  *   are protected, which still loses no write (a write between the two
  *   lands on a page this call reports);
  * - protection is removed before the userfaultfd is closed (closing left
- *   uffd-wp bits behind before 6.8.10).
+ *   uffd-wp bits behind before 6.8.10);
+ * - where PAGEMAP_SCAN skips a page-table hole (kernels before the 2026 fix
+ *   "fs/proc/task_mmu: fix PAGEMAP_SCAN written state for PMD holes"), a
+ *   second scan finds the holes, which read as written until a reset
+ *   protects them (ww_hole_scan): a THP dropped with MADV_DONTNEED and
+ *   faulted in again would read as 512 written pages after the reset.
  *
  * Private anonymous memory without THP that is mostly unpopulated when
  * watched goes without markers (uffd_async.h): arming, page tables and scans
@@ -46,7 +51,9 @@ unsigned int ww_async_debug;                    /* test hooks: src/uffd_async_de
 struct async_state {
 	struct page_region vec[VEC_LEN];
 	struct ww_region drops[DROPS_MAX];
+	struct page_region holes[DROPS_MAX];
 	struct ww_sparse_list records;  /* the ranges' records */
+	bool hole_blind;                /* PAGEMAP_SCAN skips page-table holes (uffd_async.h) */
 };
 
 static int async_probe(char *why, size_t whylen)
@@ -112,6 +119,8 @@ static int async_open(struct ww_tracker *t)
 	if (ret < 0)
 		goto fail;
 	t->pagemap_fd = ret;
+	/* The kernel's answer is the same for every process; unknown: look for holes. */
+	st->hole_blind = ww_k_pmd_hole_written() != 1;
 	t->priv = st;
 	return 0;
 fail:
@@ -244,6 +253,20 @@ static int async_split(struct ww_tracker *t, struct ww_range *r, struct ww_range
 	return 0;
 }
 
+/*
+ * May r hold a page-table hole this kernel's scans skip?  Only a whole
+ * aligned block inside it can lose its table (hugetlb has its own).
+ */
+static bool holes_looked_for(const struct async_state *st, const struct ww_range *r)
+{
+	size_t span = ww_k_pt_span();
+	uintptr_t block = (r->start + span - 1) & ~(uintptr_t)(span - 1);
+
+	if (r->hugetlb || !(st->hole_blind || (ww_async_debug & WW_ASYNC_DEBUG_HOLES)))
+		return false;
+	return block >= r->start && block + span <= r->end;
+}
+
 static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t start, uintptr_t end,
 			  struct ww_region *out, size_t max_out, uint64_t max_pages,
 			  bool reset, uintptr_t *walk_end)
@@ -262,14 +285,14 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 		.category_mask = PAGE_IS_WRITTEN,
 		.return_mask = PAGE_IS_WRITTEN,
 	};
+	struct ww_sparse_bufs b = { st->vec, VEC_LEN, st->drops, DROPS_MAX, st->holes };
 	long n, i;
 
-	if (r->priv) {
-		struct ww_sparse_bufs b = { st->vec, VEC_LEN, st->drops, DROPS_MAX };
-
+	if (r->priv)
 		return ww_sparse_scan(t, r, &b, start, end, out, max_out, max_pages, reset,
 				      walk_end);
-	}
+	if (holes_looked_for(st, r))
+		return ww_hole_scan(t, &b, start, end, out, max_out, max_pages, reset, walk_end);
 	n = ww_k_pagemap_scan(t->pagemap_fd, &arg);
 	if (n == -EPERM)
 		return -EFAULT; /* a VMA here is not ours any more: unmapped and replaced */

@@ -102,6 +102,14 @@ int ww_k_dontneed(uintptr_t start, size_t len);
  * of a whole such block lets the kernel free the table (CONFIG_PT_RECLAIM).
  */
 size_t ww_k_pt_span(void);
+/*
+ * 1 if PAGEMAP_SCAN reads a page-table hole of a uffd-wp VMA (a whole
+ * ww_k_pt_span() block without a page table) as written, 0 if it skips it
+ * (and PM_SCAN_WP_MATCHING leaves it unprotected), -errno if no trial could
+ * run (no userfaultfd, pagemap refused).  Tried once on a throwaway mapping,
+ * then cached.
+ */
+int ww_k_pmd_hole_written(void);
 /* 0 when no swap is configured (SwapTotal 0), 1 when some is or it is unknown. */
 int ww_k_swap_active(void);
 /* Physical memory in bytes. */

@@ -2,11 +2,13 @@
 /*
  * Kernel interface, memory facts and memory calls for snapshots: which pages
  * of a range hold something (PAGEMAP_SCAN, else the per-page pagemap file),
- * mincore(), MADV_DONTNEED and whether swap is active.  Like kernel.c, it
- * returns -errno and never decides what a fact means.
+ * mincore(), MADV_DONTNEED, whether swap is active, and how PAGEMAP_SCAN
+ * reads a page-table hole.  Like kernel.c, it returns -errno and never
+ * decides what a fact means.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -129,4 +131,61 @@ long ww_k_phys_bytes(void)
 	long pages = sysconf(_SC_PHYS_PAGES);
 
 	return pages > 0 ? pages * (long)ww_page_size() : -EINVAL;
+}
+
+/* Register [block, block + len) of a fresh uffd-wp-async fd and ask for its written pages. */
+static int hole_trial(int pagemap_fd, uintptr_t block, size_t len)
+{
+	struct page_region one;
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = block,
+		.end = block + len,
+		.vec = (uintptr_t)&one,
+		.vec_len = 1,
+		.category_mask = PAGE_IS_WRITTEN,
+		.return_mask = PAGE_IS_WRITTEN,
+	};
+	enum ww_uffd_how how;
+	int fd = ww_k_uffd_open(true, &how), ret;
+	long n;
+
+	if (fd < 0)
+		return fd;
+	ret = ww_k_uffd_api(fd, UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED, NULL, NULL);
+	if (!ret)
+		ret = ww_k_uffd_register(fd, block, len, UFFDIO_REGISTER_MODE_WP, NULL);
+	if (!ret) {
+		n = ww_k_pagemap_scan(pagemap_fd, &arg);
+		ret = n < 0 ? (int)n : n > 0;
+		ww_k_uffd_unregister(fd, block, len);
+	}
+	close(fd);
+	return ret;
+}
+
+int ww_k_pmd_hole_written(void)
+{
+	static atomic_int known = -1;   /* 0 or 1 once a trial answered */
+	size_t span = ww_k_pt_span();
+	uintptr_t block;
+	int fd, ret = atomic_load(&known);
+	void *m;
+
+	if (ret >= 0)
+		return ret;
+	/* Never touched, so the aligned block inside has no page table at all. */
+	m = mmap(NULL, 2 * span, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	fd = ww_k_pagemap_open(0);
+	block = ((uintptr_t)m + span - 1) & ~(uintptr_t)(span - 1);
+	ret = fd < 0 ? fd : hole_trial(fd, block, span);
+	if (fd >= 0)
+		close(fd);
+	munmap(m, 2 * span);
+	if (ret >= 0)
+		atomic_store(&known, ret);
+	return ret;
 }

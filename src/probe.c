@@ -372,6 +372,7 @@ WW_API int ww_probe(struct ww_probe *p)
 		full.hugetlb_free_pages = 0;
 	full.max_map_count = read_long_file("/proc/sys/vm/max_map_count", NULL);
 	full.base_page_size = (long)ww_page_size();
+	full.pagemap_hole_written = full.pagemap_scan ? ww_k_pmd_hole_written() : 0;
 	p->size = ww_sized_copy(p, &full, sizeof(full));
 	return 0;
 }

@@ -106,12 +106,13 @@ ssize_t ww_sparse_missing(const struct ww_sparse *s, uintptr_t start, uintptr_t 
 			  const struct page_region *pop, size_t np,
 			  struct ww_region *out, size_t max);
 
-/* The backend's buffers a sparse scan uses (never in watched memory). */
+/* The backend's buffers a sparse or hole scan uses (never in watched memory). */
 struct ww_sparse_bufs {
 	struct page_region *vec;        /* populated runs, written or not */
 	size_t vec_len;
 	struct ww_region *drops;
 	size_t drops_max;
+	struct page_region *holes;      /* drops_max of them: a hole scan's output */
 };
 
 /*
@@ -121,6 +122,26 @@ struct ww_sparse_bufs {
 ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww_sparse_bufs *b,
 		       uintptr_t start, uintptr_t end, struct ww_region *out, size_t max_out,
 		       uint64_t max_pages, bool reset, uintptr_t *walk_end);
+
+/*
+ * The scan op for a range armed with markers where the kernel does not read
+ * a page-table hole as written (ww_k_pmd_hole_written() is not 1).  Such a
+ * hole is a whole block whose page table was freed with its pages: a
+ * MADV_DONTNEED of a PMD-mapped THP, or of a whole block of base pages
+ * (CONFIG_PT_RECLAIM).  Its markers went with the table, so its pages were
+ * dropped (they read as written until reset, as every dropped page does),
+ * and only a reset puts markers back: a later fault there would otherwise
+ * map a whole THP that reads as 512 written pages.  PAGEMAP_SCAN neither
+ * reports such a hole nor, with PM_SCAN_WP_MATCHING, protects it there.
+ * So the range is read in two parts that do not depend on how a kernel
+ * reads holes: the written pages among those present or swapped (one scan,
+ * which re-protects them), and then, where that scan walked, the holes
+ * (neither present nor swapped; no protection), which read as written; both
+ * merge, and a reset protects the holes handed over.
+ */
+ssize_t ww_hole_scan(struct ww_tracker *t, const struct ww_sparse_bufs *b, uintptr_t start,
+		     uintptr_t end, struct ww_region *out, size_t max_out, uint64_t max_pages,
+		     bool reset, uintptr_t *walk_end);
 
 /*
  * The scan: every page that holds memory (present or swapped, not the zero

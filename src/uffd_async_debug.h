@@ -11,6 +11,12 @@
 
 /* Ranges watched while set are armed with markers, as before populated-only mode. */
 #define WW_ASYNC_DEBUG_MARKERS 1u
+/*
+ * Ranges with markers look for page-table holes with a second scan even
+ * where the kernel reads them as written (it does the work of kernels that
+ * do not, and must give the same answer).
+ */
+#define WW_ASYNC_DEBUG_HOLES 2u
 
 extern unsigned int ww_async_debug;
 

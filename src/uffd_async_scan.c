@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * uffd-async populated-only mode, the get side: one PAGEMAP_SCAN returns the
- * runs of pages that hold memory (re-protecting the written ones); the
- * written runs and the dropped pages (recorded, but not among those runs)
- * merge into one ascending answer within the caller's limits.
+ * uffd-async gets that merge two kinds of runs into one ascending answer
+ * within the caller's limits:
+ * - populated-only mode: one PAGEMAP_SCAN returns the runs of pages that
+ *   hold memory (re-protecting the written ones), and the dropped pages are
+ *   those recorded but not among those runs;
+ * - ranges with markers on kernels that skip page-table holes: the written
+ *   runs, and the holes a second scan finds (ww_hole_scan).
  */
 #include <errno.h>
 
@@ -118,6 +121,31 @@ static void record(struct ww_tracker *t, struct ww_sparse *s, const struct page_
 		t->deferred_err = err;
 }
 
+/*
+ * Merge the written runs W (a scan of [start, scanned) whose PM_SCAN_WP_MATCHING
+ * re-protected them when resetting) with the other runs D below limit, within
+ * the caller's limits.  With reset, what lies past the cut is given back.
+ * Returns the runs out; *cut: everything below was handed over.
+ */
+static ssize_t settle(struct ww_tracker *t, const struct page_region *w, long nw,
+		      const struct ww_region *d, ssize_t nd, uintptr_t limit, uintptr_t scanned,
+		      struct ww_region *out, size_t max_out, uint64_t max_pages, bool reset,
+		      uintptr_t *cut)
+{
+	struct merge m = { .out = out, .max_out = max_out, .max_pages = max_pages };
+
+	merge_runs(&m, w, nw, d, nd, limit);
+	if (reset && m.cut < scanned) {
+		int ret = give_back(t, w, nw, m.cut);
+
+		/* What was handed over stands; the error waits for the next get. */
+		if (ret && !t->deferred_err)
+			t->deferred_err = ww_uffd_wp_err(ret);
+	}
+	*cut = m.cut;
+	return (ssize_t)m.n;
+}
+
 ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww_sparse_bufs *b,
 		       uintptr_t start, uintptr_t end, struct ww_region *out, size_t max_out,
 		       uint64_t max_pages, bool reset, uintptr_t *walk_end)
@@ -131,9 +159,8 @@ ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww
 		.vec_len = max_out < b->vec_len ? max_out : b->vec_len,
 		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages,
 	};
-	struct merge m = { .out = out, .max_out = max_out, .max_pages = max_pages };
 	uintptr_t limit;
-	ssize_t nd;
+	ssize_t nd, n;
 	long nw;
 
 	ww_sparse_scan_filter(&arg);
@@ -146,16 +173,98 @@ ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww
 	/* A full drop buffer may have stopped short: go no further than its last run. */
 	if ((size_t)nd == b->drops_max && b->drops[nd - 1].end < limit)
 		limit = (uintptr_t)b->drops[nd - 1].end;
-	merge_runs(&m, b->vec, nw, b->drops, nd, limit);
-	if (reset && m.cut < arg.walk_end) {
-		int ret = give_back(t, b->vec, nw, m.cut);
+	n = settle(t, b->vec, nw, b->drops, nd, limit, arg.walk_end, out, max_out, max_pages,
+		   reset, walk_end);
+	if (reset)
+		record(t, r->priv, b->vec, nw, b->drops, nd, *walk_end);
+	return n;
+}
 
-		/* What was handed over stands; the error waits for the next get. */
+/*
+ * The holes of [start, *limit) into b->drops: pages neither present nor
+ * swapped (a marker reads as swapped), so page-table holes and empty entries
+ * both, found without protecting anything.  Returns their number; *limit is
+ * lowered to where a full buffer stopped.
+ */
+static ssize_t find_holes(struct ww_tracker *t, const struct ww_sparse_bufs *b, uintptr_t start,
+			  uintptr_t *limit)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.start = start,
+		.end = *limit,
+		.vec = (uintptr_t)b->holes,
+		.vec_len = b->drops_max,
+		.category_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.category_inverted = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT,
+	};
+	long n = start < *limit ? ww_k_pagemap_scan(t->pagemap_fd, &arg) : 0;
+
+	if (n < 0)
+		return n == -EPERM ? -EFAULT : n;
+	if (n)
+		*limit = arg.walk_end;
+	for (long i = 0; i < n; i++)
+		b->drops[i] = (struct ww_region){ b->holes[i].start, b->holes[i].end };
+	return n;
+}
+
+/* Protect the holes handed over (below cut): installs their markers. */
+static void arm_holes(struct ww_tracker *t, const struct ww_region *d, ssize_t nd, uintptr_t cut)
+{
+	for (ssize_t i = 0; i < nd && (uintptr_t)d[i].start < cut; i++) {
+		uintptr_t a = (uintptr_t)d[i].start;
+		uintptr_t e = (uintptr_t)d[i].end < cut ? (uintptr_t)d[i].end : cut;
+		int ret = ww_k_uffd_wp(t->uffd, a, e - a, true, false);
+
+		/*
+		 * An unarmed hole loses nothing (a fault there maps pages that
+		 * read as written), but it would read as written again.
+		 */
 		if (ret && !t->deferred_err)
 			t->deferred_err = ww_uffd_wp_err(ret);
 	}
+}
+
+ssize_t ww_hole_scan(struct ww_tracker *t, const struct ww_sparse_bufs *b, uintptr_t start,
+		     uintptr_t end, struct ww_region *out, size_t max_out, uint64_t max_pages,
+		     bool reset, uintptr_t *walk_end)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = PM_SCAN_CHECK_WPASYNC | (reset ? PM_SCAN_WP_MATCHING : 0),
+		.start = start,
+		.end = end,
+		.vec = (uintptr_t)b->vec,
+		.vec_len = max_out < b->vec_len ? max_out : b->vec_len,
+		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages,
+		/* Holes never match, whatever this kernel reads them as: find_holes() has them. */
+		.category_mask = PAGE_IS_WRITTEN,
+		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_WRITTEN,
+	};
+	uintptr_t limit;
+	ssize_t nd, n;
+	long nw;
+
+	nw = ww_k_pagemap_scan(t->pagemap_fd, &arg);
+	if (nw < 0)
+		return nw == -EPERM ? -EFAULT : nw;
+	/*
+	 * After the written scan, over what it walked: a hole it passed that a
+	 * fault has filled since is a written page now, reported next time.
+	 */
+	limit = arg.walk_end;
+	nd = find_holes(t, b, start, &limit);
+	if (nd < 0) {
+		if (reset)
+			give_back(t, b->vec, nw, start);
+		return nd;
+	}
+	n = settle(t, b->vec, nw, b->drops, nd, limit, arg.walk_end, out, max_out, max_pages,
+		   reset, walk_end);
 	if (reset)
-		record(t, r->priv, b->vec, nw, b->drops, nd, m.cut);
-	*walk_end = m.cut;
-	return (ssize_t)m.n;
+		arm_holes(t, b->drops, nd, *walk_end);
+	return n;
 }

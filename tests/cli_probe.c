@@ -58,6 +58,10 @@ static void check_json(void)
 	tt_check(v && atol(v) == sysconf(_SC_PAGESIZE), "probe --json: base_page_size is not %ld",
 		 sysconf(_SC_PAGESIZE));
 	tt_check(json_get(r.out, "max_map_count"), "probe --json: no max_map_count");
+	v = json_get(r.out, "pagemap_scan");
+	v = v ? json_get(v, "hole_written") : NULL;
+	tt_check(v && (atoi(v) == 0 || atoi(v) == 1 || atoi(v) == -1),
+		 "probe --json: pagemap_scan.hole_written missing or not -1, 0 or 1");
 	cli_free(&r);
 }
 

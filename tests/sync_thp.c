@@ -10,29 +10,6 @@
 #define HPAGE (2UL << 20)
 #define NPAGES (HPAGE / TT_PAGE)
 
-/* Kilobytes of AnonHugePages backing the mapping that holds addr. */
-static long anon_huge_kb(const void *addr)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[256];
-	bool inside = false;
-	long kb = -1;
-
-	tt_check(f != NULL, "open smaps: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			inside = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-			continue;
-		}
-		if (inside && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 int main(void)
 {
 	struct ww_tracker *t = sync_open();
@@ -46,7 +23,7 @@ int main(void)
 	if (madvise(mem, HPAGE, MADV_HUGEPAGE))
 		tt_skip("MADV_HUGEPAGE: %s", strerror(errno));
 	memset(mem, 1, HPAGE);
-	if (anon_huge_kb(mem) < 2048)
+	if (tt_anon_huge_kb(mem) < 2048)
 		tt_skip("no transparent huge page was allocated (THP disabled or memory fragmented)");
 
 	tt_ok(ww_watch(t, mem, HPAGE));

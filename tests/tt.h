@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,28 @@ static inline void tt_thp_or_skip(void)
 	fclose(f);
 	if (strstr(buf, "[never]"))
 		tt_skip("transparent huge pages are disabled (enabled = never)");
+}
+
+/* AnonHugePages of the mapping holding addr, in kB (0 if none). */
+static inline long tt_anon_huge_kb(const void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	bool in = false;
+	long kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)addr >= s && (uintptr_t)addr < e;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return in ? kb : 0;
 }
 
 #endif /* TT_H */

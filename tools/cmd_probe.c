@@ -196,6 +196,16 @@ static void text_backends(const struct facts *x)
 	}
 }
 
+/* What a page-table hole (a whole block without its page table) reads as. */
+static const char *hole_text(int written)
+{
+	if (written == 1)
+		return "a page-table hole reads as written (dropped THPs are reported)";
+	if (written == 0)
+		return "a page-table hole is skipped: uffd-async looks for holes with a second scan";
+	return "whether a page-table hole reads as written is unknown: uffd-async looks for holes";
+}
+
 static void text_kernel(const struct ww_probe *p, const struct facts *x)
 {
 	if (p->uffd_features) {
@@ -209,6 +219,7 @@ static void text_kernel(const struct ww_probe *p, const struct facts *x)
 		printf("PAGEMAP_SCAN    yes, categories:");
 		bit_names(stdout, p->pagemap_categories, category_names, NELEMS(category_names), false);
 		putchar('\n');
+		printf("                %s\n", hole_text(p->pagemap_hole_written));
 	} else {
 		printf("PAGEMAP_SCAN    no (needs Linux >= 6.7)\n");
 	}
@@ -312,7 +323,8 @@ static void print_json(const struct facts *x)
 	printf("  \"pagemap_scan\": {\"present\": %s, \"categories\": [",
 	       p->pagemap_scan ? "true" : "false");
 	bit_names(stdout, p->pagemap_categories, category_names, NELEMS(category_names), true);
-	printf("]},\n  \"thp\": \"%s\",\n", thp_name(p->thp_enabled));
+	printf("], \"hole_written\": %d},\n  \"thp\": \"%s\",\n",
+	       p->pagemap_hole_written < 0 ? -1 : p->pagemap_hole_written, thp_name(p->thp_enabled));
 	printf("  \"hugetlb\": {\"default_size\": %ld, \"free_pages\": %ld},\n",
 	       p->hugetlb_default_size, p->hugetlb_free_pages);
 	printf("  \"max_map_count\": %ld,\n  \"base_page_size\": %ld\n}\n", p->max_map_count,
