@@ -191,6 +191,7 @@ static ssize_t find_holes(struct ww_tracker *t, const struct ww_sparse_bufs *b, 
 {
 	struct pm_scan_arg arg = {
 		.size = sizeof(arg),
+		.flags = PM_SCAN_CHECK_WPASYNC,        /* replaced since the written scan: -EPERM */
 		.start = start,
 		.end = *limit,
 		.vec = (uintptr_t)b->holes,
