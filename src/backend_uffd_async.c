@@ -354,21 +354,16 @@ static int async_prepare_write(struct ww_tracker *t, struct ww_range *r, uintptr
 	return ret == -EFAULT ? -ENOMEM : ret;
 }
 
-int ww_async_populated_only(struct ww_tracker *t, uintptr_t start, uintptr_t end)
+/* Populated-only: a hole is a never-touched page again (uffd_async.h). */
+static bool async_holes_unwritten(const struct ww_tracker *t, const struct ww_range *r)
 {
-	struct ww_range *r;
-	int ret;
-
-	pthread_mutex_lock(&t->lock);
-	r = ww_range_find(t, start);
-	ret = !r ? -ENOENT : t->ops == &ww_uffd_async_ops && r->priv && r->end >= end;
-	pthread_mutex_unlock(&t->lock);
-	return ret;
+	return r->priv != NULL;
 }
 
 int ww_async_debug_sparse(struct ww_tracker *t, const void *addr)
 {
-	return ww_async_populated_only(t, (uintptr_t)addr, (uintptr_t)addr + 1);
+	/* Only uffd-async has the op: another backend's ranges answer 0. */
+	return ww_holes_unwritten(t, (uintptr_t)addr, (uintptr_t)addr + 1);
 }
 
 const struct ww_backend_ops ww_uffd_async_ops = {
@@ -383,4 +378,5 @@ const struct ww_backend_ops ww_uffd_async_ops = {
 	.scan = async_scan,
 	.reset = async_reset,
 	.prepare_write = async_prepare_write,
+	.holes_unwritten = async_holes_unwritten,
 };

@@ -107,6 +107,13 @@ struct ww_backend_ops {
 	/* Mark [start, end) written and writable by the kernel (see ww_prepare_write). */
 	int (*prepare_write)(struct ww_tracker *t, struct ww_range *r,
 			     uintptr_t start, uintptr_t end);
+	/*
+	 * True when a hole in r reads as unwritten and a read of it maps
+	 * nothing a scan reports: dropping never-saved pages of r, a whole
+	 * page-table block at once, then changes nothing the tracking sees.
+	 * NULL: never (markers, or protection the drop would take away).
+	 */
+	bool (*holes_unwritten)(const struct ww_tracker *t, const struct ww_range *r);
 };
 
 extern const struct ww_backend_ops ww_uffd_async_ops;
@@ -173,6 +180,12 @@ int ww_tracker_open_pid(struct ww_tracker **out, enum ww_backend b, pid_t pid);
 int ww_target_check(const struct ww_tracker *t);
 /* 0 if all of [start, start+len) is mapped in the tracked address space, else -errno. */
 int ww_target_mapped(const struct ww_tracker *t, uintptr_t start, size_t len);
+/*
+ * 1 if one range t watches holds [start, end) and its holes read as
+ * unwritten (ww_backend_ops.holes_unwritten), 0 if not, -ENOENT if start is
+ * not watched.  Takes t->lock.
+ */
+int ww_holes_unwritten(struct ww_tracker *t, uintptr_t start, uintptr_t end);
 
 /* ---- registry.c (callers hold t->lock) ---- */
 

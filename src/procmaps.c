@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "procmaps.h"
 
 /* Long enough for "lo-hi perms offset dev inode" and for smaps' VmFlags line. */
@@ -255,4 +256,22 @@ int ww_vmas_get(uintptr_t a, uintptr_t b, unsigned flags, struct ww_vma **out, s
 	*out = vec.v;
 	*n = vec.n;
 	return 0;
+}
+
+static int vma_writable(const struct ww_vma *v, void *arg)
+{
+	return v->prot & PROT_WRITE ? 0 : -EACCES;
+}
+
+int ww_writable(int maps_fd, uintptr_t start, uintptr_t end)
+{
+	char line[PM_LINE];
+	int ret = ww_k_writable_in(maps_fd, start, end - start);
+
+	/* Without PROCMAP_QUERY (Linux < 6.11, emulators, sandboxes): the text walk. */
+	if (ret == -ENOTTY)
+		return ww_vmas_each_in(0, line, sizeof(line), start, end, 0, vma_writable, NULL);
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -EACCES;
 }

@@ -55,6 +55,14 @@ int ww_vmas_each(uintptr_t a, uintptr_t b, unsigned flags, ww_vma_fn fn, void *a
 int ww_vmas_each_in(int pid, char *line, size_t cap, uintptr_t a, uintptr_t b, unsigned flags,
 		    ww_vma_fn fn, void *arg);
 
+/*
+ * 0 if every VMA of this process overlapping [start, end) is writable,
+ * -EACCES if one is not, -ENOMEM if part of it is a hole (not for the text
+ * walk, which sees only what is mapped), else -errno.  maps_fd: an open
+ * /proc/self/maps, or -1.
+ */
+int ww_writable(int maps_fd, uintptr_t start, uintptr_t end);
+
 /* The VMAs overlapping [a, b) in a malloc'd array (free() it); *n may be 0. */
 int ww_vmas_get(uintptr_t a, uintptr_t b, unsigned flags, struct ww_vma **out, size_t *n);
 

@@ -16,7 +16,6 @@
 #include "procmaps.h"
 #include "remote.h"
 #include "snapshot.h"
-#include "uffd_async.h"
 
 #define RESTORE_BUF 1024        /* runs per get */
 #define REARM_BUF 64            /* runs per re-arming get (what it returns is not used) */
@@ -44,10 +43,10 @@ static bool saved_in(const struct ww_snapshot *s, uintptr_t a, uintptr_t b)
  * range written at random would cost more to scan each run.  So when the
  * page-table blocks around [a, e) lie in the range and nothing of them was
  * saved (all holes at take, so zeros either way), the whole blocks are
- * dropped, which lets the kernel free their tables.  Only where uffd-async
- * arms populated pages only: there a hole reads as unwritten, its first
- * write as written and a read maps nothing a scan reports, so the wider drop
- * changes nothing the tracking sees.  Armed with markers, a dropped hole
+ * dropped, which lets the kernel free their tables.  Only where the backend
+ * says a hole reads as unwritten, its first write as written and a read maps
+ * nothing a scan reports (uffd-async arming populated pages only), so the
+ * wider drop changes nothing the tracking sees.  Armed with markers, a dropped hole
  * would lose its marker (a later read would map a zero page that reads as
  * written); uffd-sync needs the markers too; another process's holes are
  * written with zeros, not dropped.  All of those keep the exact drop.
@@ -58,7 +57,7 @@ static int drop_hole(struct ww_snapshot *s, uintptr_t a, uintptr_t e)
 	uintptr_t lo = ww_align_down(a, span), hi = ww_align_up(e, span);
 
 	if (s->pid || lo < s->start || hi > s->end || hi < e || saved_in(s, lo, a) ||
-	    saved_in(s, e, hi) || ww_async_populated_only(s->t, lo, hi) != 1)
+	    saved_in(s, e, hi) || ww_holes_unwritten(s->t, lo, hi) != 1)
 		return ww_snap_hole(s, a, e - a);
 	return ww_snap_hole(s, lo, hi - lo);
 }
@@ -160,11 +159,6 @@ static ssize_t restore_batch(struct ww_snapshot *s, size_t n)
 	return ret ? ret : (ssize_t)pages;
 }
 
-static int vma_writable(const struct ww_vma *v, void *arg)
-{
-	return v->prot & PROT_WRITE ? 0 : -EACCES;
-}
-
 /*
  * This process's copies are memcpy(): a page the application made read-only
  * or PROT_NONE since take would fault in the library.  So on the uffd
@@ -175,20 +169,13 @@ static int vma_writable(const struct ww_vma *v, void *arg)
  */
 static int check_writable(struct ww_snapshot *s)
 {
-	char line[512];
 	int ret;
 
 	if (s->pid || ww_backend_id(s->t) == WW_BACKEND_MPROTECT)
 		return 0;
-	ret = ww_k_writable_in(s->maps_fd, s->start, s->end - s->start);
-
-	if (ret == -ENOTTY)
-		return ww_vmas_each_in(0, line, sizeof(line), s->start, s->end, 0, vma_writable,
-				       NULL);
+	ret = ww_writable(s->maps_fd, s->start, s->end);
 	/* A hole: the get says so, as the tracker sees it (-EFAULT, then -ENOENT). */
-	if (ret < 0)
-		return ret == -ENOMEM ? 0 : ret;
-	return ret ? 0 : -EACCES;
+	return ret == -ENOMEM ? 0 : ret;
 }
 
 static ssize_t restore_all(struct ww_snapshot *s)

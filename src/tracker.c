@@ -361,3 +361,18 @@ WW_API ssize_t ww_granularity(struct ww_tracker *t, void *addr)
 	pthread_mutex_unlock(&t->lock);
 	return ret;
 }
+
+int ww_holes_unwritten(struct ww_tracker *t, uintptr_t start, uintptr_t end)
+{
+	struct ww_range *r;
+	int ret;
+
+	pthread_mutex_lock(&t->lock);
+	r = ww_range_find(t, start);
+	if (!r)
+		ret = -ENOENT;
+	else
+		ret = r->end >= end && t->ops->holes_unwritten && t->ops->holes_unwritten(t, r);
+	pthread_mutex_unlock(&t->lock);
+	return ret;
+}

@@ -61,14 +61,6 @@ struct ww_sparse_list {
 	struct ww_sparse pool[WW_SPARSE_POOL];
 };
 
-/*
- * 1 if one range t watches holds [start, end) and is in populated-only mode
- * (a hole there reads as unwritten, and a read of it maps nothing a scan
- * reports), 0 if not (armed with markers, or t is not uffd-async), -ENOENT
- * if start is not watched.
- */
-int ww_async_populated_only(struct ww_tracker *t, uintptr_t start, uintptr_t end);
-
 /* May [start, end) use the populated-only mode?  (Private anonymous, no THP.) */
 bool ww_sparse_eligible(uintptr_t start, uintptr_t end);
 /* A new record, linked into the tracker's list. */

@@ -146,12 +146,12 @@ static ssize_t settle(struct ww_tracker *t, const struct page_region *w, long nw
 	return (ssize_t)m.n;
 }
 
-ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww_sparse_bufs *b,
-		       uintptr_t start, uintptr_t end, struct ww_region *out, size_t max_out,
-		       uint64_t max_pages, bool reset, uintptr_t *walk_end)
+/* The first scan of a get: into b->vec, within the limits, re-protecting with reset. */
+static struct pm_scan_arg scan_arg(const struct ww_sparse_bufs *b, uintptr_t start, uintptr_t end,
+				   size_t max_out, uint64_t max_pages, bool reset)
 {
-	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
+	return (struct pm_scan_arg){
+		.size = sizeof(struct pm_scan_arg),
 		.flags = PM_SCAN_CHECK_WPASYNC | (reset ? PM_SCAN_WP_MATCHING : 0),
 		.start = start,
 		.end = end,
@@ -159,6 +159,13 @@ ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww
 		.vec_len = max_out < b->vec_len ? max_out : b->vec_len,
 		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages,
 	};
+}
+
+ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww_sparse_bufs *b,
+		       uintptr_t start, uintptr_t end, struct ww_region *out, size_t max_out,
+		       uint64_t max_pages, bool reset, uintptr_t *walk_end)
+{
+	struct pm_scan_arg arg = scan_arg(b, start, end, max_out, max_pages, reset);
 	uintptr_t limit;
 	ssize_t nd, n;
 	long nw;
@@ -232,23 +239,15 @@ ssize_t ww_hole_scan(struct ww_tracker *t, const struct ww_sparse_bufs *b, uintp
 		     uintptr_t end, struct ww_region *out, size_t max_out, uint64_t max_pages,
 		     bool reset, uintptr_t *walk_end)
 {
-	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
-		.flags = PM_SCAN_CHECK_WPASYNC | (reset ? PM_SCAN_WP_MATCHING : 0),
-		.start = start,
-		.end = end,
-		.vec = (uintptr_t)b->vec,
-		.vec_len = max_out < b->vec_len ? max_out : b->vec_len,
-		.max_pages = max_pages == UINT64_MAX ? 0 : max_pages,
-		/* Holes never match, whatever this kernel reads them as: find_holes() has them. */
-		.category_mask = PAGE_IS_WRITTEN,
-		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
-		.return_mask = PAGE_IS_WRITTEN,
-	};
+	struct pm_scan_arg arg = scan_arg(b, start, end, max_out, max_pages, reset);
 	uintptr_t limit;
 	ssize_t nd, n;
 	long nw;
 
+	/* Holes never match, whatever this kernel reads them as: find_holes() has them. */
+	arg.category_mask = PAGE_IS_WRITTEN;
+	arg.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED;
+	arg.return_mask = PAGE_IS_WRITTEN;
 	nw = ww_k_pagemap_scan(t->pagemap_fd, &arg);
 	if (nw < 0)
 		return nw == -EPERM ? -EFAULT : nw;
