@@ -94,6 +94,7 @@ $(BUILD)/tests/%: tests/%.c $(STATIC)
 $(BUILD)/tests/tool_rate_maps: BASEFLAGS += -Itools -Itools/measure
 $(BUILD)/tests/tool_rate_maps: LDLIBS := $(MEASURE_LIB) -pthread
 $(BUILD)/tests/tool_rate_maps: $(MEASURE_LIB)
+$(BUILD)/tests/remote_track_exit: BASEFLAGS += -Itools
 $(BUILD)/examples/%: examples/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(BASEFLAGS) $(LDFLAGS) -o $@ $< $(STATIC) $(LDLIBS)

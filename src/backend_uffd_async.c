@@ -292,7 +292,8 @@ static ssize_t async_scan(struct ww_tracker *t, struct ww_range *r, uintptr_t st
 		return ww_sparse_scan(t, r, &b, start, end, out, max_out, max_pages, reset,
 				      walk_end);
 	if (holes_looked_for(st, r))
-		return ww_hole_scan(t, &b, start, end, out, max_out, max_pages, reset, walk_end);
+		return ww_hole_scan(t, &b, ww_async_debug & WW_ASYNC_DEBUG_HOLES_FILTER, start,
+				    end, out, max_out, max_pages, reset, walk_end);
 	n = ww_k_pagemap_scan(t->pagemap_fd, &arg);
 	if (n == -EPERM)
 		return -EFAULT; /* a VMA here is not ours any more: unmapped and replaced */

@@ -125,15 +125,16 @@ ssize_t ww_sparse_scan(struct ww_tracker *t, struct ww_range *r, const struct ww
  * and only a reset puts markers back: a later fault there would otherwise
  * map a whole THP that reads as 512 written pages.  PAGEMAP_SCAN neither
  * reports such a hole nor, with PM_SCAN_WP_MATCHING, protects it there.
- * So the range is read in two parts that do not depend on how a kernel
- * reads holes: the written pages among those present or swapped (one scan,
- * which re-protects them), and then, where that scan walked, the holes
- * (neither present nor swapped; no protection), which read as written; both
- * merge, and a reset protects the holes handed over.
+ * So the range is read in two parts: the written pages (one scan, which
+ * re-protects them and passes the holes by), and then, where that scan
+ * walked, the holes (neither present nor swapped; no protection), which
+ * read as written; both merge, and a reset protects the holes handed over.
+ * filter_first: the first scan leaves out every page that holds nothing,
+ * whatever the kernel reads holes as (WW_ASYNC_DEBUG_HOLES_FILTER).
  */
-ssize_t ww_hole_scan(struct ww_tracker *t, const struct ww_sparse_bufs *b, uintptr_t start,
-		     uintptr_t end, struct ww_region *out, size_t max_out, uint64_t max_pages,
-		     bool reset, uintptr_t *walk_end);
+ssize_t ww_hole_scan(struct ww_tracker *t, const struct ww_sparse_bufs *b, bool filter_first,
+		     uintptr_t start, uintptr_t end, struct ww_region *out, size_t max_out,
+		     uint64_t max_pages, bool reset, uintptr_t *walk_end);
 
 /*
  * The scan: every page that holds memory (present or swapped, not the zero

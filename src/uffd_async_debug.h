@@ -12,11 +12,18 @@
 /* Ranges watched while set are armed with markers, as before populated-only mode. */
 #define WW_ASYNC_DEBUG_MARKERS 1u
 /*
- * Ranges with markers look for page-table holes with a second scan even
- * where the kernel reads them as written (it does the work of kernels that
- * do not, and must give the same answer).
+ * Ranges with markers are read the way kernels that skip page-table holes
+ * need (ww_hole_scan) even where the kernel reads holes as written: the
+ * same answer, at the cost those kernels pay.
  */
 #define WW_ASYNC_DEBUG_HOLES 2u
+/*
+ * With WW_ASYNC_DEBUG_HOLES: the first scan leaves out the pages that hold
+ * nothing, so that every hole is found, reported and protected by the
+ * second part, as on kernels that skip holes, where the first scan cannot
+ * see them.
+ */
+#define WW_ASYNC_DEBUG_HOLES_FILTER 4u
 
 extern unsigned int ww_async_debug;
 

@@ -13,11 +13,13 @@
  * 1. ww_probe() says which kind of kernel this is.  That must be what a real
  *    dropped THP shows, asked with raw ioctls on a userfaultfd of the test's
  *    own (not checked when no THP can be had).
- * 2. The library, on both of its paths: the one this kernel gets, and the
- *    hole scan forced with WW_ASYNC_DEBUG_HOLES.  The hole scan is the path
- *    on kernels that skip holes, and it does not depend on how a kernel
- *    reads them (its written scan leaves holes out, its second scan finds
- *    them).  Two blocks, backed by THPs when THP can be had and by base
+ * 2. The library, on each of its paths: the one this kernel gets; the
+ *    two-part get of kernels that skip holes (WW_ASYNC_DEBUG_HOLES), which
+ *    here finds what the kernel reports already; and that get with its
+ *    first scan filtered so that it leaves every hole to the second part
+ *    (WW_ASYNC_DEBUG_HOLES_FILTER), as a kernel that skips holes does: here
+ *    too the holes are found, handed over and protected by the library
+ *    alone.  Two blocks, backed by THPs when THP can be had and by base
  *    pages otherwise, are watched and dropped.  A get reports every dropped
  *    page.  get+resets of at most 100 pages (cutting inside a hole) hand
  *    each dropped page over exactly once.  Then the holes are armed again:
@@ -155,7 +157,7 @@ static void drain_limited(struct ww_tracker *t, char *mem, void **pages, const c
 }
 
 /* One variant: false when it needs a THP and none could be had. */
-static bool run(struct ww_tracker *t, void **pages, bool thp, bool forced)
+static bool run(struct ww_tracker *t, void **pages, bool thp, int mode)
 {
 	char *raw = tt_map(3 * HUGE), *mem = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
 	char *wpage = mem + 5 * TT_PAGE, *rpage = mem + HUGE + 7 * TT_PAGE;
@@ -163,9 +165,13 @@ static bool run(struct ww_tracker *t, void **pages, bool thp, bool forced)
 	char what[64];
 	ssize_t n;
 
-	snprintf(what, sizeof(what), "%s, %s", thp ? "THPs" : "base pages",
-		 forced ? "hole scan forced" : "this kernel's path");
-	ww_async_debug = forced ? WW_ASYNC_DEBUG_HOLES : 0;
+	static const char *const names[] = { "this kernel's path", "two-part get",
+					     "two-part get, first scan filtered" };
+	static const unsigned flags[] = { 0, WW_ASYNC_DEBUG_HOLES,
+					  WW_ASYNC_DEBUG_HOLES | WW_ASYNC_DEBUG_HOLES_FILTER };
+
+	snprintf(what, sizeof(what), "%s, %s", thp ? "THPs" : "base pages", names[mode]);
+	ww_async_debug = flags[mode];
 	/* MADV_NOHUGEPAGE fails only on kernels without THP, where it is not needed. */
 	if (madvise(mem, 2 * HUGE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) && thp) {
 		munmap(raw, 3 * HUGE);
@@ -206,17 +212,17 @@ int main(void)
 
 	check_probe();
 	t = tt_open();
-	for (int forced = 0; forced < 2; forced++) {
-		run(t, pages, false, forced);
+	for (int mode = 0; mode < 3; mode++) {
+		run(t, pages, false, mode);
 		/* A THP may not be had every time: a few tries each. */
 		for (int i = 0; i < 5; i++)
-			if (run(t, pages, true, forced)) {
+			if (run(t, pages, true, mode)) {
 				thp_runs++;
 				break;
 			}
 	}
-	if (thp_runs < 2)
-		fprintf(stderr, "THPs were had in %d of 2 variants: the base-page ones ran\n",
+	if (thp_runs < 3)
+		fprintf(stderr, "THPs were had in %d of 3 variants: the base-page ones ran\n",
 			thp_runs);
 	ww_async_debug = 0;
 	ww_close(t);

@@ -19,8 +19,10 @@
  * the reset too on kernels whose PAGEMAP_SCAN skips a page-table hole: the
  * get+reset neither reported nor re-armed it.  The library looks for such
  * holes itself there (ww_hole_scan); a kernel that reads them as written
- * (Linux 6.18.44 here) does not need it, so on uffd-async every other round
- * forces that path (WW_ASYNC_DEBUG_HOLES) and must give the same answer.
+ * (Linux 6.18.44 here) does not need it, so on uffd-async two rounds in
+ * three force that path (WW_ASYNC_DEBUG_HOLES, one of them with its first
+ * scan leaving every hole to the library: WW_ASYNC_DEBUG_HOLES_FILTER) and
+ * must give the same answer.
  *
  * Runs until ITERATIONS rounds with a real THP were done (bounded by 60 s);
  * skips if THP is off or no huge page could be had in any round.
@@ -147,8 +149,11 @@ int main(void)
 
 	tt_thp_or_skip();
 	while (with_thp < ITERATIONS && tt_now() < deadline) {
-		/* The flag is only read by uffd-async's scans. */
-		ww_async_debug = done % 2 ? WW_ASYNC_DEBUG_HOLES : 0;
+		/* The flags are only read by uffd-async's scans. */
+		static const unsigned flags[] = { 0, WW_ASYNC_DEBUG_HOLES,
+						  WW_ASYNC_DEBUG_HOLES | WW_ASYNC_DEBUG_HOLES_FILTER };
+
+		ww_async_debug = flags[done % 3];
 		with_thp += one_iteration(t, pages);
 		done++;
 	}

@@ -138,12 +138,17 @@ static void fz_starve_fault_thread(void)
 /*
  * uffd-async, seeds with bit 1 set (the one make check runs included): the
  * gets read ranges with markers the way kernels that skip page-table holes
- * need (WW_ASYNC_DEBUG_HOLES), so that path meets every operation too.
+ * need (WW_ASYNC_DEBUG_HOLES), so that path meets every operation too; with
+ * bit 2 clear as well, the first scan leaves every hole to the library
+ * (WW_ASYNC_DEBUG_HOLES_FILTER), as on those kernels.
  */
 static void fz_force_hole_scan(void)
 {
-	if (!strcmp(g.backend, "uffd-async") && (g.seed & 2))
-		ww_async_debug |= WW_ASYNC_DEBUG_HOLES;
+	if (strcmp(g.backend, "uffd-async") || !(g.seed & 2))
+		return;
+	ww_async_debug |= WW_ASYNC_DEBUG_HOLES;
+	if (!(g.seed & 4))
+		ww_async_debug |= WW_ASYNC_DEBUG_HOLES_FILTER;
 }
 
 static void fz_skip_ops(void)
@@ -330,7 +335,9 @@ int main(void)
 	fz_force_hole_scan();
 	printf("backend %s, window %zu pages at %p, THP %s, kernel writes %s%s\n", g.backend,
 	       g.npages, (void *)g.base, g.thp ? "yes" : "no", g.sees_kernel ? "seen" : "refused",
-	       ww_async_debug & WW_ASYNC_DEBUG_HOLES ? ", hole scan forced" : "");
+	       !(ww_async_debug & WW_ASYNC_DEBUG_HOLES) ? "" :
+	       ww_async_debug & WW_ASYNC_DEBUG_HOLES_FILTER ? ", two-part get (filtered)" :
+	       ", two-part get");
 	for (int j = 0; j < 6; j++)
 		fz_op_map();
 	t0 = tt_now();
