@@ -14,6 +14,7 @@
 #include "../tools/series.c"
 #include "../tools/svg.c"
 #include "../tools/maps.c"
+#include "../tools/track_sorted.c"
 #include "../tools/rate_plot.c"
 #include "../tools/sampler.c"
 #include "../tools/rate_report.c"

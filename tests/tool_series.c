@@ -22,6 +22,7 @@
 #include "../tools/series.c"
 #include "../tools/svg.c"
 #include "../tools/maps.c"
+#include "../tools/track_sorted.c"
 #include "../tools/rate_plot.c"
 
 #define PG 4096

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The mappings of a process for the tool, from ww_mappings() (see maps.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "writewatch.h"
 #include "maps.h"
+#include "track_sorted.h"
 
 struct collect {
 	struct tool_maps *m;
@@ -68,17 +70,10 @@ void tool_maps_free(struct tool_maps *m)
 
 long tool_maps_find(const struct tool_maps *m, uint64_t addr)
 {
-	size_t lo = 0, hi = m->n;
+	size_t i = track_first_ending_after(m->v, m->n, sizeof(*m->v),
+					    offsetof(struct tool_map, end), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < m->n && m->v[lo].start <= addr ? (long)lo : -1;
+	return i < m->n && m->v[i].start <= addr ? (long)i : -1;
 }
 
 const char *tool_map_label(const struct tool_map *map)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* writewatch rate's figures (see series.h). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "series.h"
+#include "track_sorted.h"
 
 void series_init(struct series *s, size_t page)
 {
@@ -202,17 +204,8 @@ size_t series_union(const struct series_run *a, size_t na, const struct series_r
 /* Index of the first run of iv ending after x. */
 static size_t first_after(const struct series_interval *iv, uint64_t x)
 {
-	size_t a = 0, b = iv->nruns;
-
-	while (a < b) {
-		size_t mid = a + (b - a) / 2;
-
-		if (iv->runs[mid].end <= x)
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	return a;
+	return track_first_ending_after(iv->runs, iv->nruns, sizeof(*iv->runs),
+					offsetof(struct series_run, end), x);
 }
 
 uint64_t series_distinct_in(const struct series *s, size_t i, size_t j, uint64_t lo,

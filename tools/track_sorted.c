@@ -39,3 +39,21 @@ size_t track_lower_bound(const uint64_t *v, size_t n, uint64_t x)
 	}
 	return lo;
 }
+
+size_t track_first_ending_after(const void *runs, size_t n, size_t size, size_t end_at,
+				uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t end;
+
+		memcpy(&end, (const char *)runs + mid * size + end_at, sizeof(end));
+		if (end <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
