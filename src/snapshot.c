@@ -46,10 +46,11 @@ static bool saved_in(const struct ww_snapshot *s, uintptr_t a, uintptr_t b)
  * dropped, which lets the kernel free their tables.  Only where the backend
  * says a hole reads as unwritten, its first write as written and a read maps
  * nothing a scan reports (uffd-async arming populated pages only), so the
- * wider drop changes nothing the tracking sees.  Armed with markers, a dropped hole
- * would lose its marker (a later read would map a zero page that reads as
- * written); uffd-sync needs the markers too; another process's holes are
- * written with zeros, not dropped.  All of those keep the exact drop.
+ * wider drop changes nothing the tracking sees.  Armed with markers, a
+ * dropped hole would lose its marker (a later read would map a zero page
+ * that reads as written); uffd-sync needs the markers too; another
+ * process's holes are written with zeros, not dropped.  All of those keep
+ * the exact drop.
  */
 static int drop_hole(struct ww_snapshot *s, uintptr_t a, uintptr_t e)
 {
