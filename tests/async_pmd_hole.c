@@ -210,8 +210,8 @@ int main(void)
 	struct ww_tracker *t;
 	int thp_runs = 0;
 
+	t = tt_open();          /* first: skips where uffd-async cannot open */
 	check_probe();
-	t = tt_open();
 	for (int mode = 0; mode < 3; mode++) {
 		run(t, pages, false, mode);
 		/* A THP may not be had every time: a few tries each. */
