@@ -260,7 +260,7 @@ static int async_split(struct ww_tracker *t, struct ww_range *r, struct ww_range
 static bool holes_looked_for(const struct async_state *st, const struct ww_range *r)
 {
 	size_t span = ww_k_pt_span();
-	uintptr_t block = (r->start + span - 1) & ~(uintptr_t)(span - 1);
+	uintptr_t block = ww_align_up(r->start, span);
 
 	if (r->hugetlb || !(st->hole_blind || (ww_async_debug & WW_ASYNC_DEBUG_HOLES)))
 		return false;

@@ -136,19 +136,22 @@ static void fz_starve_fault_thread(void)
 }
 
 /*
- * uffd-async, seeds with bit 1 set (the one make check runs included): the
- * gets read ranges with markers the way kernels that skip page-table holes
- * need (WW_ASYNC_DEBUG_HOLES), so that path meets every operation too; with
- * bit 2 clear as well, the first scan leaves every hole to the library
- * (WW_ASYNC_DEBUG_HOLES_FILTER), as on those kernels.
+ * uffd-async: the gets take each of their paths in turn, FZ_HOLE_EPOCH
+ * operations at a time (so that every run, make check's included, fuzzes
+ * all three): this kernel's, the two-part get of kernels that skip
+ * page-table holes (WW_ASYNC_DEBUG_HOLES), and that get with its first scan
+ * leaving every hole to the library, as on those kernels
+ * (WW_ASYNC_DEBUG_HOLES_FILTER).  The answers must not change with the path.
  */
-static void fz_force_hole_scan(void)
+#define FZ_HOLE_EPOCH 1024
+
+static void fz_hole_path(void)
 {
-	if (strcmp(g.backend, "uffd-async") || !(g.seed & 2))
-		return;
-	ww_async_debug |= WW_ASYNC_DEBUG_HOLES;
-	if (!(g.seed & 4))
-		ww_async_debug |= WW_ASYNC_DEBUG_HOLES_FILTER;
+	static const unsigned flags[] = { 0, WW_ASYNC_DEBUG_HOLES,
+					  WW_ASYNC_DEBUG_HOLES | WW_ASYNC_DEBUG_HOLES_FILTER };
+
+	if (g.op % FZ_HOLE_EPOCH == 0 && !strcmp(g.backend, "uffd-async"))
+		ww_async_debug = flags[(g.op / FZ_HOLE_EPOCH + g.seed) % 3];
 }
 
 static void fz_skip_ops(void)
@@ -332,12 +335,8 @@ int main(void)
 	g.rng = g.seed ? g.seed : 1;
 	fz_skip_ops();
 	fz_setup();
-	fz_force_hole_scan();
-	printf("backend %s, window %zu pages at %p, THP %s, kernel writes %s%s\n", g.backend,
-	       g.npages, (void *)g.base, g.thp ? "yes" : "no", g.sees_kernel ? "seen" : "refused",
-	       !(ww_async_debug & WW_ASYNC_DEBUG_HOLES) ? "" :
-	       ww_async_debug & WW_ASYNC_DEBUG_HOLES_FILTER ? ", two-part get (filtered)" :
-	       ", two-part get");
+	printf("backend %s, window %zu pages at %p, THP %s, kernel writes %s\n", g.backend,
+	       g.npages, (void *)g.base, g.thp ? "yes" : "no", g.sees_kernel ? "seen" : "refused");
 	for (int j = 0; j < 6; j++)
 		fz_op_map();
 	t0 = tt_now();
@@ -348,6 +347,7 @@ int main(void)
 		struct fz_op *op = fz_pick_op();
 
 		alarm(FZ_OP_TIMEOUT);
+		fz_hole_path();
 		fz_writers_guard();
 		op->fn();
 		fz_check_registry(g.op % 64 == 0);
